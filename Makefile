@@ -1,0 +1,32 @@
+# Two commands on a fresh machine with Python 3.11+:  make demo   /   make test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO   ?= demo-output
+
+.PHONY: demo test install install-test templates bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+demo: install
+	$(BIN)/xltools demo --out $(DEMO)
+
+test: install-test
+	$(BIN)/python -m pytest -q
+
+templates: install
+	$(BIN)/xltools template build --out workbook_templates
+
+bench: install-test
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) build *.egg-info

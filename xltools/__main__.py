@@ -1,0 +1,5 @@
+import sys
+
+from xltools.cli import main
+
+sys.exit(main())

@@ -1,0 +1,70 @@
+"""Command line: one module per verb, each exposing `register(subparsers)`.
+
+A verb's handler takes the parsed args and returns an exit code: 0 fine, 1 the workbook has errors,
+2 the input is unusable. XltoolsError becomes its Chinese message and exit 2; no traceback reaches a user.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# verb modules, imported lazily so that `xltools codes lookup` does not pay for openpyxl
+VERBS = ["demo", "template", "new", "export", "import_", "check", "rules", "codes", "fill_codes", "recalc",
+         "explain", "addin", "batch", "distribute"]
+
+
+def _load(name: str):
+    try:
+        return importlib.import_module(f"xltools.cli.{name}")
+    except ModuleNotFoundError as e:
+        if e.name == f"xltools.cli.{name}":
+            return None
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="xltools",
+        description="部门预算公开与项目绩效目标 Excel 模板工具",
+    )
+    parser.add_argument("--version", action="version", version=f"xltools {__import__('xltools').__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="命令")
+    for name in VERBS:
+        mod = _load(name)
+        if mod is not None:
+            mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from xltools.errors import XltoolsError
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8")  # Windows consoles default to a legacy code page
+        except (AttributeError, ValueError):
+            pass
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except XltoolsError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("错误：文件过大，内存不足，无法处理。", file=sys.stderr)
+        return 2
+    except OSError as e:  # an OS failure we did not anticipate: still one sentence, no traceback
+        print(f"错误：无法读写文件（{e.strerror or e}）：{e.filename or ''}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,267 @@
+"""Template families as data: TOML declarations loaded into small frozen dataclasses.
+
+One declaration drives template building (xltools.template), parsing (xltools.parse) and the dropdowns, so the
+three cannot drift apart. Adding a locality or next year's layout means adding a .toml file here (or in a
+bureau's folder named by XLTOOLS_FAMILIES) and its tests.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from xltools.errors import BadDeclaration
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    type: str = "text"            # text | longtext | int | amount | year | choice
+    required: bool = False
+    group: str = ""
+    aliases: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    pair: bool = False            # laid out two to a row (label, value, label, value)
+    prefix: bool = False          # the label cell may carry a suffix: 总体目标(2021年-2023年)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.label, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    role: str = "amount"          # code | name | label | amount | text
+    group: str = ""
+    aliases: tuple[str, ...] = ()
+    computed: bool = False        # the tool owns this cell (row identity): recalc writes it
+    width: float = 14
+    dropdown: str = ""
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return (self.label, *self.aliases)
+
+    def group_text(self, year: int | None) -> str:
+        return self.group.replace("{year}", str(year) if year else "")
+
+
+@dataclass(frozen=True)
+class Sum:
+    target: str
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TableDecl:
+    key: str
+    columns: tuple[Column, ...]
+    code_kind: str = ""           # func | econ_dept | func_lei_by_name | "" (rows named by a label)
+    label_column: str = ""
+    total_labels: tuple[str, ...] = ()
+    sums: tuple[Sum, ...] = ()
+    items: tuple[str, ...] = ()   # row labels printed in the template
+    closing: tuple[str, ...] = () # closing rows (totals) aligned across the parts of a two-sided sheet
+    sections: tuple[str, ...] = ()
+    min_items: int = 0
+    single_row: bool = False
+    side: str = ""
+
+    def column(self, key: str) -> Column:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+    @property
+    def amount_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.role == "amount")
+
+    def role(self, role: str) -> Column | None:
+        return next((c for c in self.columns if c.role == role), None)
+
+
+@dataclass(frozen=True)
+class IndicatorDecl:
+    key: str
+    layout: str                    # levels (一级/二级/三级) | weighted (指标名称/权重)
+    columns: tuple[Column, ...]
+    min_rows: int = 15
+
+    def has(self, key: str) -> bool:
+        return any(c.key == key for c in self.columns)
+
+
+@dataclass(frozen=True)
+class SheetDecl:
+    key: str
+    name: str
+    title: str
+    fields: tuple[Field, ...] = ()
+    tables: tuple[TableDecl, ...] = ()
+    indicators: IndicatorDecl | None = None
+    repeat: bool = False
+    template_name: str = ""
+    aliases: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Framework:
+    key: str
+    title: str
+    levels: dict[str, tuple[str, ...]]
+    required_level1: tuple[str, ...]
+    required_level2: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Family:
+    family: str
+    title: str
+    locality: str
+    template_version: str
+    default_year: int
+    default_unit: str
+    file_suffix: str
+    info_sheet: str
+    sheets: tuple[SheetDecl, ...]
+    name_field: str = "unit_name"
+    source: str = ""
+
+    def sheet(self, key: str) -> SheetDecl:
+        for s in self.sheets:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    def table(self, key: str) -> TableDecl:
+        for s in self.sheets:
+            for t in s.tables:
+                if t.key == key:
+                    return t
+        raise KeyError(key)
+
+    def tables(self) -> list[tuple[SheetDecl, TableDecl]]:
+        return [(s, t) for s in self.sheets for t in s.tables]
+
+    @property
+    def info(self) -> SheetDecl:
+        return self.sheet(self.info_sheet)
+
+    @property
+    def repeated(self) -> SheetDecl | None:
+        return next((s for s in self.sheets if s.repeat), None)
+
+
+def _tuple(v) -> tuple:
+    return tuple(v or ())
+
+
+def _column(d: dict) -> Column:
+    d = dict(d)
+    d["aliases"] = _tuple(d.get("aliases"))
+    return Column(**d)
+
+
+def _field(d: dict) -> Field:
+    d = dict(d)
+    d["aliases"] = _tuple(d.get("aliases"))
+    d["choices"] = _tuple(d.get("choices"))
+    return Field(**d)
+
+
+def _table(d: dict) -> TableDecl:
+    d = dict(d)
+    d["columns"] = tuple(_column(c) for c in d["columns"])
+    d["sums"] = tuple(Sum(s["target"], tuple(s["parts"])) for s in d.get("sums", ()))
+    for k in ("total_labels", "items", "closing", "sections"):
+        d[k] = _tuple(d.get(k))
+    return TableDecl(**d)
+
+
+def _sheet(d: dict) -> SheetDecl:
+    d = dict(d)
+    d["fields"] = tuple(_field(f) for f in d.get("fields", ()))
+    d["tables"] = tuple(_table(t) for t in d.get("tables", ()))
+    ind = d.get("indicators")
+    if ind:
+        ind = dict(ind)
+        ind["columns"] = tuple(_column({"role": "text", **c}) for c in ind["columns"])
+        d["indicators"] = IndicatorDecl(**ind)
+    d["aliases"] = _tuple(d.get("aliases"))
+    return SheetDecl(**d)
+
+
+def load_family(path: Path) -> Family:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data["sheets"] = tuple(_sheet(s) for s in data["sheets"])
+        fam = Family(**data, source=str(path))
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as e:
+        raise BadDeclaration(f"模板族声明文件 {path.name} 格式有误：{e}", path=path) from None
+    return fam
+
+
+def _family_dirs() -> list[Path]:
+    dirs = [HERE]
+    extra = os.environ.get("XLTOOLS_FAMILIES")
+    if extra:
+        dirs.insert(0, Path(extra))
+    return dirs
+
+
+@lru_cache(maxsize=1)
+def families() -> dict[str, Family]:
+    out: dict[str, Family] = {}
+    for d in reversed(_family_dirs()):
+        for p in sorted(d.glob("*.toml")):
+            if p.name == "frameworks.toml":
+                continue
+            fam = load_family(p)
+            out[fam.family] = fam
+    return out
+
+
+FAMILY_ALIASES = {"部门预算公开": "dept_budget", "dept": "dept_budget", "项目绩效目标申报": "project_perf",
+                  "project": "project_perf", "perf": "project_perf"}
+
+
+def get_family(name: str) -> Family:
+    fams = families()
+    key = FAMILY_ALIASES.get(name, name)
+    if key not in fams:
+        choices = "、".join(f"{k}（{f.title}）" for k, f in fams.items())
+        raise BadDeclaration(f"没有名为“{name}”的模板族。可选：{choices}。")
+    return fams[key]
+
+
+@lru_cache(maxsize=1)
+def _frameworks_data() -> dict:
+    return tomllib.loads((HERE / "frameworks.toml").read_text(encoding="utf-8"))
+
+
+def framework_for_year(year: int | None) -> Framework:
+    data = _frameworks_data()
+    key = data["framework_by_year"][0]["framework"]
+    for entry in data["framework_by_year"]:
+        if year is not None and year >= entry["from"]:
+            key = entry["framework"]
+    fw = data["frameworks"][key]
+    return Framework(key, fw["title"], {k: tuple(v) for k, v in fw["levels"].items()},
+                     tuple(fw["required_level1"]), tuple(fw["required_level2"]))
+
+
+def dropdown_lists() -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in _frameworks_data()["dropdowns"].items()}

@@ -1,0 +1,1 @@
+"""Adapters at the edges: readers produce grids, writers apply edits."""

@@ -1,0 +1,114 @@
+"""Readers: every source becomes grids — dict[sheet name, list[list[value]]].
+
+Values are normalised here, once: empty cells are None, whole floats stay floats (the parser reads them
+through `parse_amount`), strings are stripped of nothing (the parser decides). Merged ranges are kept so that
+the parser can spread a merged label across its columns.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xltools.errors import UnreadableWorkbook
+from xltools.io.safety import check_file
+
+Grid = list[list[object]]
+MergedRange = tuple[int, int, int, int]  # 0-based first_row, first_col, last_row, last_col
+
+
+@dataclass
+class Grids:
+    """What every reader returns: the sheets' values in order, their merged ranges, the hidden sheets."""
+
+    sheets: dict[str, Grid]
+    merged: dict[str, list[MergedRange]] = field(default_factory=dict)
+    hidden: set[str] = field(default_factory=set)
+    source: str = ""
+
+    def __getitem__(self, name: str) -> Grid:
+        return self.sheets[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.sheets
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.sheets)
+
+
+def _clean(v: object) -> object:
+    if v == "" or v is None:
+        return None
+    return v
+
+
+def read_calamine(path: str | Path) -> Grids:
+    """Fast read-only path (check, export, batch)."""
+    p = check_file(path)
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_path(str(p))
+        sheets: dict[str, Grid] = {}
+        merged: dict[str, list[MergedRange]] = {}
+        hidden: set[str] = set()
+        for meta in wb.sheets_metadata:
+            if "WorkSheet" not in str(meta.typ):
+                continue
+            if "Visible" != str(meta.visible).rsplit(".", 1)[-1]:
+                hidden.add(meta.name)
+            sh = wb.get_sheet_by_name(meta.name)
+            rows = sh.to_python(skip_empty_area=False)
+            sheets[meta.name] = [[_clean(v) for v in r] for r in rows]
+            ranges = sh.merged_cell_ranges or []
+            merged[meta.name] = [(a[0], a[1], b[0], b[1]) for a, b in ranges]
+        wb.close()
+    except UnreadableWorkbook:
+        raise
+    except Exception as e:  # calamine raises its own errors and sometimes plain ones
+        raise UnreadableWorkbook(
+            f"“{p.name}” 无法读取（{type(e).__name__}），文件可能已损坏。请在 Excel 中打开并另存为 .xlsx 后再试。",
+            path=p) from None
+    return Grids(sheets, merged, hidden, str(p))
+
+
+def read_openpyxl(path: str | Path) -> Grids:
+    """The openpyxl path (used where a workbook is about to be written anyway, and to cross-check calamine)."""
+    p = check_file(path)
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(p, data_only=True)
+    except Exception as e:
+        raise UnreadableWorkbook(
+            f"“{p.name}” 无法读取（{type(e).__name__}），文件可能已损坏。请在 Excel 中打开并另存为 .xlsx 后再试。",
+            path=p) from None
+    return grids_from_openpyxl(wb, str(p))
+
+
+def grids_from_openpyxl(wb, source: str = "") -> Grids:
+    sheets: dict[str, Grid] = {}
+    merged: dict[str, list[MergedRange]] = {}
+    hidden: set[str] = set()
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            hidden.add(ws.title)
+        rows = [[_clean(v) for v in r] for r in ws.iter_rows(values_only=True)]
+        # openpyxl reports max_row from styled cells too: trim trailing empty rows so grids match calamine's
+        while rows and all(v is None for v in rows[-1]):
+            rows.pop()
+        width = max((max((i + 1 for i, v in enumerate(r) if v is not None), default=0) for r in rows), default=0)
+        sheets[ws.title] = [r[:width] + [None] * (width - len(r[:width])) for r in rows]
+        merged[ws.title] = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1)
+                            for m in ws.merged_cells.ranges]
+    return Grids(sheets, merged, hidden, source)
+
+
+def read_grids(path: str | Path, engine: str = "calamine") -> Grids:
+    return read_calamine(path) if engine == "calamine" else read_openpyxl(path)
+
+
+def cell_value(grid: Grid, row: int, col: int) -> object:
+    if 0 <= row < len(grid) and 0 <= col < len(grid[row]):
+        return grid[row][col]
+    return None

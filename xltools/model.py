@@ -1,0 +1,145 @@
+"""The model: small frozen dataclasses read from a workbook, each value with its source cell.
+
+Amounts are Decimal, never float; the unit (万元 / 元) is explicit on the book and on every table.
+Nothing here touches a file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    key: str
+    label: str
+    value: object                 # str | int | Decimal | None
+    cell: str = ""                # A1 reference of the value cell ("" when the label was not found)
+    raw: object = None
+
+
+@dataclass(frozen=True)
+class Form:
+    sheet: str
+    fields: dict[str, FieldValue]
+
+    def get(self, key: str, default=None):
+        f = self.fields.get(key)
+        return default if f is None or f.value in (None, "") else f.value
+
+    def cell(self, key: str) -> str:
+        f = self.fields.get(key)
+        return f.cell if f else ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of a table: a coded row (科目编码/科目名称) or a labelled row (收入项目 …)."""
+
+    row: int                                   # 1-based sheet row
+    label: str                                 # 科目名称 or the row's label, as typed
+    code: str | None = None                    # normalised 科目编码 (None for labelled rows and totals)
+    raw_code: object = None
+    kind: str = "item"                         # item | total | section
+    section: str = ""                          # the section header the row sits under (一、本年收入 …)
+    amounts: dict[str, Decimal | None] = field(default_factory=dict)
+    cells: dict[str, str] = field(default_factory=dict)    # column key → A1 reference
+    bad: dict[str, object] = field(default_factory=dict)   # column key → raw text that is not a number
+
+    def amount(self, key: str) -> Decimal | None:
+        return self.amounts.get(key)
+
+    @property
+    def level(self) -> str:
+        n = len(self.code or "")
+        return {3: "类", 5: "款", 7: "项"}.get(n, "")
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str
+    sheet: str
+    unit: str
+    lines: tuple[Line, ...]
+    columns: dict[str, str]                    # column key → column letter where it was found
+    header_row: int = 0                        # 1-based row of the lowest header line
+    found: bool = True
+
+    def items(self) -> list[Line]:
+        return [ln for ln in self.lines if ln.kind == "item"]
+
+    def total_line(self) -> Line | None:
+        return next((ln for ln in self.lines if ln.kind == "total"), None)
+
+    def by_code(self) -> dict[str, Line]:
+        return {ln.code: ln for ln in self.lines if ln.code}
+
+    def by_label(self, label: str) -> list[Line]:
+        from xltools.text import label_key
+
+        k = label_key(label)
+        return [ln for ln in self.lines if label_key(ln.label) == k]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    row: int
+    level1: str = ""
+    level2: str = ""
+    name: str = ""                 # 三级指标 / 指标名称
+    op: str = ""                   # 指标性质 as typed
+    value: str = ""                # 指标值 as typed (text; numbers printed as text)
+    unit: str = ""                 # 度量单位 / 计量单位
+    attribute: str = ""            # 指标属性 定量/定性
+    weight: str = ""               # 指标权重 (整体绩效目标表)
+    scoring: str = ""              # 评（扣）分标准
+    content: str = ""              # 指标内容
+    source: str = ""               # 绩效指标值设定依据及数据来源
+    cells: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IndicatorTable:
+    key: str
+    sheet: str
+    rows: tuple[Indicator, ...]
+    header_row: int = 0
+    found: bool = True
+    columns: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Project:
+    sheet: str
+    form: Form
+    indicators: IndicatorTable
+
+    @property
+    def name(self) -> str:
+        return str(self.form.get("name") or self.form.get("project_name") or "")
+
+
+@dataclass(frozen=True)
+class Book:
+    family: str
+    year: int | None
+    unit: str
+    forms: dict[str, Form]
+    tables: dict[str, Table]
+    indicators: dict[str, IndicatorTable]
+    projects: tuple[Project, ...] = ()
+    sheets: tuple[str, ...] = ()               # every sheet name, in order
+    source: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def info(self) -> Form:
+        from xltools.families import get_family
+
+        return self.forms[get_family(self.family).info_sheet]
+
+    @property
+    def name(self) -> str:
+        from xltools.families import get_family
+
+        return str(self.info.get(get_family(self.family).name_field) or "")

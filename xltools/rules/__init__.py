@@ -1,0 +1,57 @@
+"""The rule catalogue: one table of stable codes (catalogue.toml), each with severity, a one-line title, the
+documentation (做什么 / 为什么 / 示例) and the Chinese message template. Rule implementations live in small
+modules beside this one and create findings only through `rule(code).finding(...)`.
+
+Families: S structure · C codes · T arithmetic inside a table · X between tables · I indicators · N narrative inputs.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from xltools.findings import Finding
+
+FAMILIES = {"S": "结构", "C": "科目编码", "T": "表内审核", "X": "表间审核", "I": "绩效指标", "N": "情况说明要素"}
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, Decimal):
+        return format(v, "f")
+    return "" if v is None else str(v)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: str
+    title: str
+    what: str
+    why: str
+    example: str
+    message: str
+
+    def finding(self, sheet: str, cell: str = "", *, expected: object = None, actual: object = None,
+                severity: str | None = None, **params: object) -> Finding:
+        values = {k: _fmt(v) for k, v in params.items()}
+        values.setdefault("expected", _fmt(expected))
+        values.setdefault("actual", _fmt(actual))
+        values.setdefault("sheet", sheet)
+        values.setdefault("cell", cell)
+        try:
+            text = self.message.format(**values)
+        except (KeyError, IndexError) as e:  # a template naming a missing parameter is a programming error
+            raise RuntimeError(f"rule {self.code}: message needs {e}") from None
+        return Finding(self.code, severity or self.severity, sheet, cell, text, expected, actual)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, Rule]:
+    data = tomllib.loads((Path(__file__).parent / "catalogue.toml").read_text(encoding="utf-8"))
+    return {code: Rule(code=code, **spec) for code, spec in data.items()}
+
+
+def rule(code: str) -> Rule:
+    return catalogue()[code]

@@ -1,0 +1,27 @@
+"""S family beyond what parsing reports: required inputs left empty."""
+from __future__ import annotations
+
+from xltools.families import get_family
+from xltools.model import Book
+from xltools.rules import rule
+from xltools.rules.registry import check
+
+
+@check("required_fields")
+def required_fields(book: Book):
+    fam = get_family(book.family)
+    for sd in fam.sheets:
+        if sd.repeat or not sd.fields or sd.key not in book.forms:
+            continue
+        form = book.forms[sd.key]
+        for f in sd.fields:
+            fv = form.fields.get(f.key)
+            if f.required and fv is not None and fv.cell and fv.value in (None, ""):
+                yield rule("S005").finding(form.sheet, fv.cell, label=f.label)
+    rep = fam.repeated
+    if rep is not None:
+        for p in book.projects:
+            for f in rep.fields:
+                fv = p.form.fields.get(f.key)
+                if f.required and fv is not None and fv.cell and fv.value in (None, ""):
+                    yield rule("S005").finding(p.sheet, fv.cell, label=f.label)

@@ -1,0 +1,115 @@
+"""Text normalisation shared by the parser and the rules (full-width forms, spaces, label matching)."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+_FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}  # ！…～ → !…~
+_FULLWIDTH[0x3000] = 0x20  # ideographic space
+_SPACES = re.compile(r"\s+")
+
+
+def halfwidth(s: str) -> str:
+    """Full-width ASCII forms (０-９, Ａ-Ｚ, （）, ，, ．) to their half-width equivalents."""
+    return s.translate(_FULLWIDTH)
+
+
+def label_key(value: object) -> str:
+    """The form header labels and row labels are compared in: half-width, no spaces, no trailing colon,
+    Chinese quotes folded (一般公共预算“三公”经费 == 一般公共预算"三公"经费)."""
+    if value is None:
+        return ""
+    s = halfwidth(str(value))
+    s = _SPACES.sub("", s)
+    s = s.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
+    return s.rstrip(":：")
+
+
+def cell_text(value: object) -> str:
+    """A cell's value as display text ('' for empty), floats that are whole printed without .0."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    return str(value).strip()
+
+
+_AMOUNT_JUNK = re.compile(r"[,\s，']")
+_DASHES = {"-", "—", "–", "－", "/", "／", "——", "…"}
+
+
+class NotAnAmount(ValueError):
+    pass
+
+
+def parse_amount(value: object) -> Decimal | None:
+    """A cell value as a Decimal amount. None for an empty cell or a dash.
+
+    Numbers come from readers as int or float; a float is read through its shortest repr, so 1866.11 stays
+    1866.11 (never 1866.1099999…). Text may carry thousands separators and full-width digits.
+    Raises NotAnAmount for text that is not a number.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise NotAnAmount(str(value))
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise NotAnAmount(str(value))
+        if value.is_integer():
+            return Decimal(int(value))
+        return Decimal(repr(value))
+    if isinstance(value, Decimal):
+        return value
+    s = halfwidth(str(value)).strip()
+    if not s or s in _DASHES:
+        return None
+    s = _AMOUNT_JUNK.sub("", s)
+    neg = s.startswith("(") and s.endswith(")")
+    if neg:
+        s = s[1:-1]
+    try:
+        d = Decimal(s)
+    except InvalidOperation:
+        raise NotAnAmount(str(value)) from None
+    if not d.is_finite():
+        raise NotAnAmount(str(value))
+    return -d if neg else d
+
+
+def fmt_amount(d: Decimal | None) -> str:
+    """Decimal to its plain string ('494.83', '6'); '' for None."""
+    if d is None:
+        return ""
+    s = format(d, "f")
+    return s
+
+
+def col_letter(index: int) -> str:
+    """0-based column index to Excel letters (0 → A)."""
+    n = index + 1
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def cell_ref(row: int, col: int) -> str:
+    """0-based (row, col) to an A1 reference."""
+    return f"{col_letter(col)}{row + 1}"
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    """A1 reference to 0-based (row, col)."""
+    m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", ref)
+    if not m:
+        raise ValueError(ref)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)) - 1, col - 1
