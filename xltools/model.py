@@ -120,6 +120,17 @@ class Project:
 
 
 @dataclass(frozen=True)
+class Explanation:
+    """A person's written reason for accepting a warning (审核说明 sheet): code, place, reason."""
+
+    code: str
+    sheet: str
+    cell: str
+    reason: str
+    row: int = 0
+
+
+@dataclass(frozen=True)
 class Book:
     family: str
     year: int | None
@@ -131,6 +142,7 @@ class Book:
     sheets: tuple[str, ...] = ()               # every sheet name, in order
     source: str = ""
     meta: dict[str, str] = field(default_factory=dict)
+    explanations: tuple[Explanation, ...] = ()
 
     @property
     def info(self) -> Form:

@@ -12,11 +12,12 @@ from decimal import Decimal
 from xltools.families import Column, Family, Field, IndicatorDecl, SheetDecl, TableDecl, families, get_family
 from xltools.findings import Finding
 from xltools.io.readers import Grid, Grids, MergedRange
-from xltools.model import Book, FieldValue, Form, Indicator, IndicatorTable, Line, Project, Table
+from xltools.model import Book, Explanation, FieldValue, Form, Indicator, IndicatorTable, Line, Project, Table
 from xltools.rules import rule
 from xltools.text import NotAnAmount, cell_ref, cell_text, col_letter, label_key, parse_amount
 
 META_SHEET = "_xltools"
+EXPLAIN_SHEET = "审核说明"   # people accept a warning here: 代码 | 位置 | 说明
 HEADER_SCAN_ROWS = 40
 _UNIT_RE = re.compile(r"单位[:：]\s*(万元|千元|元)")
 _NOTE_PREFIX = ("备注", "注:", "注：", "说明:", "说明：", "填表说明")
@@ -465,9 +466,32 @@ def parse_book(grids: Grids, family: Family | None = None) -> tuple[Book, list[F
                 IndicatorTable("", n, ())
             projects.append(Project(n, form, ind))
 
+    explanations = parse_explanations(views[EXPLAIN_SHEET]) if EXPLAIN_SHEET in views else ()
     book = Book(fam.family, year, unit, forms, tables, indicators, tuple(projects), tuple(names),
-                grids.source, meta)
+                grids.source, meta, explanations)
     return book, findings
+
+
+def parse_explanations(view: SheetView) -> tuple[Explanation, ...]:
+    """The 审核说明 sheet: a header with 代码 / 位置 / 说明, then one accepted finding per row.
+    位置 is written as the check reports it: 工作表!单元格 (e.g. 部门支出总表!D5)."""
+    from xltools.families import Column
+
+    cols = (Column("code", "代码", aliases=("规则代码",)), Column("place", "位置", aliases=("单元格",)),
+            Column("reason", "说明", aliases=("情况说明", "原因")))
+    r = find_header(view, cols)
+    if r is None:
+        return ()
+    idx = assign_columns(view, r, cols, None, set())
+    out = []
+    for rr in range(r + 1, view.height):
+        vals = {k: cell_text(view.raw(rr, c)) for k, c in idx.items()}
+        code, place, reason = vals.get("code", ""), vals.get("place", ""), vals.get("reason", "")
+        if not code or not reason:
+            continue
+        sheet, _, cell = place.rpartition("!")
+        out.append(Explanation(code.upper(), sheet.strip("'"), cell.replace("$", ""), reason, rr + 1))
+    return tuple(out)
 
 
 def read_book(path, engine: str = "calamine") -> tuple[Book, list[Finding]]:

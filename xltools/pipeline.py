@@ -1,21 +1,36 @@
 """The core behind every command and button: read → parse → rules → report. No file is written here."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from xltools.findings import Report
+from xltools.findings import Finding, Report
 from xltools.io.readers import Grids, read_grids
 from xltools.model import Book
 from xltools.parse import parse_book
+
+
+def apply_explanations(book: Book, findings: list[Finding]) -> list[Finding]:
+    """Soft findings a person accepted in the 审核说明 sheet become 已说明; errors can never be explained away."""
+    if not book.explanations:
+        return findings
+    accepted = {}
+    for e in book.explanations:
+        accepted[(e.code, e.sheet, e.cell)] = e.reason
+        accepted.setdefault((e.code, e.sheet, ""), e.reason)   # a whole sheet
+    out = []
+    for f in findings:
+        reason = accepted.get((f.code, f.sheet, f.cell)) or accepted.get((f.code, f.sheet, ""))
+        out.append(replace(f, explained=reason) if reason and f.severity != "error" else f)
+    return out
 
 
 def check_grids(grids: Grids) -> tuple[Book, Report]:
     from xltools.rules.registry import run_checks
 
     book, findings = parse_book(grids)
-    report = Report(findings, grids.source)
-    report.extend(run_checks(book))
-    return book, report
+    findings = findings + run_checks(book)
+    return book, Report(apply_explanations(book, findings), grids.source)
 
 
 def check_file(path: str | Path, engine: str = "calamine") -> tuple[Book, Report]:

@@ -1,4 +1,4 @@
-"""The rule catalogue: one table of stable codes (catalogue.toml), each with severity, a one-line title, the
+"""The rule catalogue: one table of stable codes (catalogue*.toml, one file per family), each with severity, a one-line title, the
 documentation (做什么 / 为什么 / 示例) and the Chinese message template. Rule implementations live in small
 modules beside this one and create findings only through `rule(code).finding(...)`.
 
@@ -49,8 +49,14 @@ class Rule:
 
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, Rule]:
-    data = tomllib.loads((Path(__file__).parent / "catalogue.toml").read_text(encoding="utf-8"))
-    return {code: Rule(code=code, **spec) for code, spec in data.items()}
+    out: dict[str, Rule] = {}
+    for path in sorted(Path(__file__).parent.glob("catalogue*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for code, spec in data.items():
+            if code in out:
+                raise RuntimeError(f"rule code {code} declared twice ({path.name})")
+            out[code] = Rule(code=code, **spec)
+    return dict(sorted(out.items()))
 
 
 def rule(code: str) -> Rule:

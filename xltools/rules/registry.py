@@ -1,6 +1,6 @@
 """Checks registered by name (pandera-style): each is a function Book → iterable of findings, kept in a
 small module of its own. `run_checks` runs every one and collects all findings lazily — no stopping at the
-first. Adding a rule = a module in RULE_MODULES + its codes in catalogue.toml + a test."""
+first. Adding a rule = a module in xltools/rules/ + its codes in a catalogue*.toml beside it + a test."""
 from __future__ import annotations
 
 import importlib
@@ -12,10 +12,9 @@ from xltools.model import Book
 CheckFn = Callable[[Book], Iterable[Finding]]
 CHECKS: dict[str, CheckFn] = {}
 
-# modules holding @check functions; imported on first use so `import xltools` stays light
-RULE_MODULES = (
-    "xltools.rules.structure",
-)
+# every module in this package defines its checks with @check; they are imported on first use so that
+# `import xltools` stays light. Helper modules whose name starts with "_" are skipped.
+_SKIP = {"registry", "docs"}
 
 
 def check(name: str) -> Callable[[CheckFn], CheckFn]:
@@ -26,12 +25,13 @@ def check(name: str) -> Callable[[CheckFn], CheckFn]:
 
 
 def _load() -> None:
-    for m in RULE_MODULES:
-        try:
-            importlib.import_module(m)
-        except ModuleNotFoundError as e:
-            if e.name != m:
-                raise
+    import pkgutil
+    from pathlib import Path
+
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if info.name.startswith("_") or info.name in _SKIP:
+            continue
+        importlib.import_module(f"xltools.rules.{info.name}")
 
 
 def run_checks(book: Book) -> list[Finding]:

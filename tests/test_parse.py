@@ -1,0 +1,195 @@
+"""Parsing finds tables by title and header labels and tolerates what people do to a sheet."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from xltools.families import get_family
+from xltools.io.readers import read_calamine
+from xltools.parse import parse_book, read_book
+
+D = Decimal
+
+
+def _person_layout(path, *, split_codes: bool = False) -> None:
+    """An 一般公共预算财政拨款支出预算表 typed the way people type it: title moved down, spaced and full-width
+    header labels, merged group cells, codes as numbers and full-width text, amounts as text with thousands
+    separators, blank and inserted rows, a note at the bottom."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "一般公共预算财政拨款支出预算表"
+    ws["B2"] = "某某单位一般公共预算财政拨款支出预算表"
+    ws["F3"] = "单位： 万元"
+    if split_codes:
+        ws.append([])  # row 4 left for the group header below
+        ws["A4"], ws["D4"], ws["F4"] = "科目编码", "科目名称", "2021年预算数"
+        ws.merge_cells("A4:C4")
+        ws.merge_cells("F4:H4")
+        ws["A5"], ws["B5"], ws["C5"] = "类", "款", "项"
+        ws["E5"], ws["F5"], ws["G5"], ws["H5"] = "", "小  计", "基本支出", "项目支出"
+        ws["D5"] = "科目名称"
+        rows = [
+            (None, None, None, "总计：", "1,932.33", "494.82", "1,437.50"),
+            (201, None, None, "一般公共服务支出", 1866.11, 428.61, 1437.5),
+            (None, 3, None, "政府办公厅（室）及相关机构事务", 1866.11, 428.61, 1437.5),
+            (None, "03", 1, "行政运行", "428.61", "428.61", None),
+        ]
+        for i, (a, b, c, name, t, bs, pj) in enumerate(rows, start=6):
+            ws.cell(i, 1, a), ws.cell(i, 2, b), ws.cell(i, 3, c), ws.cell(i, 4, name)
+            ws.cell(i, 6, t), ws.cell(i, 7, bs), ws.cell(i, 8, pj)
+    else:
+        ws["A5"], ws["C5"] = "功能分类科目", "２０２１年预算数"
+        ws.merge_cells("A5:B5")
+        ws.merge_cells("C5:E5")
+        for c, v in enumerate(["科 目 编 码", "科目名称", "小计", "基本支出", "项目支出"], start=1):
+            ws.cell(6, c, v)
+        data = [
+            (None, "总计：", "1,932.33", "494.82", "1,437.50"),
+            (None, None, None, None, None),
+            (201.0, "一般公共服务支出", 1866.11, 428.61, 1437.5),
+            ("２０１０３", "政府办公厅(室)及相关机构事务", "１８６６．１１", 428.61, "1437.50"),
+            (" 2010301 ", "行政运行", 428.61, 428.61, "—"),
+            (None, None, None, None, None),
+            ("2010302", "一般行政管理事务", "1,437.50", None, "约1437"),
+            ("备注：本表反映当年一般公共预算财政拨款支出情况。", None, None, None, None),
+            ("999", "备注之后的行不读", 1, 1, None),
+        ]
+        for i, row in enumerate(data, start=7):
+            for c, v in enumerate(row, start=1):
+                ws.cell(i, c, v)
+    wb.save(path)
+
+
+def test_tables_are_found_by_labels_in_a_person_layout(tmp_path):
+    p = tmp_path / "person.xlsx"
+    _person_layout(p)
+    book, findings = read_book(p)
+    t = book.tables["expense_gpb"]
+    assert t.unit == "万元"
+    assert t.header_row == 6
+    assert [ln.code for ln in t.lines] == [None, "201", "20103", "2010301", "2010302"]
+    assert t.lines[0].kind == "total" and t.lines[0].amounts == {"total": D("1932.33"), "basic": D("494.82"),
+                                                                  "project": D("1437.50")}
+    assert t.lines[2].amounts["total"] == D("1866.11")      # full-width digits and point
+    assert t.lines[3].amounts["project"] is None            # a dash is empty
+    # every value keeps its source cell
+    assert t.lines[1].cells == {"total": "C9", "basic": "D9", "project": "E9", "name": "B9", "code": "A9"}
+    # text in an amount cell is a finding at that cell, not a crash
+    bad = [f for f in findings if f.code == "S003"]
+    assert [(f.sheet, f.cell, f.actual) for f in bad] == [("一般公共预算财政拨款支出预算表", "E13", "约1437")]
+
+
+def test_codes_split_into_lei_kuan_xiang_columns(tmp_path):
+    p = tmp_path / "split.xlsx"
+    _person_layout(p, split_codes=True)
+    book, _ = read_book(p)
+    t = book.tables["expense_gpb"]
+    assert [ln.code for ln in t.lines] == [None, "201", "20103", "2010301"]
+    assert t.lines[3].amounts["basic"] == D("428.61")
+
+
+def test_missing_sheets_are_structure_findings_not_crashes(tmp_path):
+    p = tmp_path / "person.xlsx"
+    _person_layout(p)
+    _, findings = read_book(p)
+    missing = {f.message for f in findings if f.code == "S001"}
+    assert any("部门支出总表" in m for m in missing)
+    assert any("单位信息" in m for m in missing)
+
+
+def test_seed_001_example_parses_with_its_printed_figures(dept_book):
+    book, findings = read_book(dept_book)
+    assert book.family == "dept_budget" and book.year == 2021 and book.unit == "万元"
+    assert book.name == "重庆市潼南区政务服务管理办公室"
+    gpb = book.tables["expense_gpb"]
+    assert gpb.total_line().amounts["basic"] == D("494.82")           # as printed, not corrected
+    basic = book.tables["basic_gpb"]
+    assert basic.total_line().amounts["total"] == D("494.83")
+    assert basic.by_code()["302"].amounts["total"] == D("68.20")
+    assert book.tables["sangong"].lines[0].amounts["total"] == D("6")
+    expense = book.tables["summary_dept_expense"]
+    assert [ln.label for ln in expense.items()][:2] == ["一般公共服务支出", "社会保险基金支出"]  # the seed's mislabel
+    assert len(book.projects) == 4
+    assert [p.form.get("funds") for p in book.projects] == [D("165.5"), D("9"), D("36"), D("1227")]
+    assert book.projects[3].name == ""                                  # project 4 has no name in the seed
+    assert len(book.projects[0].indicators.rows) == 22
+    assert book.indicators["perf_overall"].rows[6].op == "\\(\\)"        # the unreadable symbol, kept
+    assert not [f for f in findings if f.code in ("S001", "S002", "S003")]
+
+
+def test_project_examples_parse(project_books):
+    book, findings = read_book(project_books["003"])
+    assert book.family == "project_perf" and book.year == 2026 and book.unit == "元"
+    assert book.info.get("funds") == D("420000")
+    rows = book.indicators["targets"].rows
+    assert [r.value for r in rows[:2]] == ["19万件", "15万张"]
+    assert rows[0].level1 == "产出指标" and rows[0].level2 == "数量指标" and rows[0].op == ">="
+    assert book.forms["targets"].get("goal_overall").startswith("2026年至2028年")
+    assert not findings
+
+
+def test_indicator_levels_carry_down_merged_and_blank_cells(tmp_path):
+    from xltools.template import build_workbook
+    fam = get_family("project_perf")
+    data = {"family": "project_perf", "year": 2021, "forms": {"application": {"project_name": "测试项目"}},
+            "indicators": {"targets": [
+                {"level1": "产出指标", "level2": "数量指标", "name": "甲", "op": ">=", "value": "1", "unit": "个"},
+                {"name": "乙", "op": ">=", "value": "2", "unit": "个"},
+                {"level2": "质量指标", "name": "丙", "op": "=", "value": "100", "unit": "%"},
+                {"level1": "空", "level2": "空", "name": "空", "value": "空"},
+            ]}}
+    wb = build_workbook(fam, data)
+    ws = wb["项目绩效目标表"]
+    first = next(r for r in range(1, 40) if ws.cell(r, 3).value == "甲")
+    ws.merge_cells(start_row=first, start_column=1, end_row=first + 2, end_column=1)
+    p = tmp_path / "levels.xlsx"
+    wb.save(p)
+    book, _ = read_book(p)
+    rows = book.indicators["targets"].rows
+    assert [(r.level1, r.level2, r.name) for r in rows] == [
+        ("产出指标", "数量指标", "甲"), ("产出指标", "数量指标", "乙"), ("产出指标", "质量指标", "丙")]
+
+
+def test_family_is_recognised_without_the_metadata_sheet(tmp_path, dept_book):
+    wb = openpyxl.load_workbook(dept_book)
+    del wb["_xltools"]
+    p = tmp_path / "nometa.xlsx"
+    wb.save(p)
+    book, findings = parse_book(read_calamine(p))
+    assert book.family == "dept_budget" and book.year == 2021
+    assert book.tables["expense_gpb"].total_line().amounts["total"] == Decimal("1932.33")
+
+
+def test_renamed_sheet_is_found_by_its_title(tmp_path, dept_book):
+    wb = openpyxl.load_workbook(dept_book)
+    wb["部门支出总表"].title = "表3"
+    p = tmp_path / "renamed.xlsx"
+    wb.save(p)
+    book, findings = read_book(p)
+    assert book.tables["expense_dept"].sheet == "表3"
+    assert not [f for f in findings if f.code == "S001"]
+
+
+def test_deleted_sheet_is_reported(tmp_path, dept_book):
+    wb = openpyxl.load_workbook(dept_book)
+    del wb["政府采购预算明细表"]
+    p = tmp_path / "deleted.xlsx"
+    wb.save(p)
+    _, findings = read_book(p)
+    assert [f.message for f in findings if f.code == "S001"] == [
+        "缺少工作表“政府采购预算明细表”。请从官方模板中复制该表，或恢复被删除/改名的工作表。"]
+
+
+@pytest.mark.parametrize("value,expected", [("十三", None), ("13", 13), (13.0, 13)])
+def test_form_integers(tmp_path, dept_book, value, expected):
+    wb = openpyxl.load_workbook(dept_book)
+    ws = wb["单位信息"]
+    row = next(r for r in range(1, 80) if ws.cell(r, 2).value == "在职在编人数")
+    ws.cell(row, 3).value = value
+    p = tmp_path / "int.xlsx"
+    wb.save(p)
+    book, findings = read_book(p)
+    assert book.info.get("staff") == expected
+    assert bool([f for f in findings if f.code == "S007"]) == (expected is None)

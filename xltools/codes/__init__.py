@@ -1,0 +1,29 @@
+"""政府收支分类科目: 支出功能分类 (类/款/项) and 支出经济分类 (部门预算 301…399, 政府预算 501…599).
+
+    >>> from xltools import codes
+    >>> codes.lookup("2010301").name
+    '行政运行'
+    >>> [e.code for e in codes.parents(2010301)]
+    ['201', '20103']
+
+Importing this package reads no data and imports only the standard library; the catalogue is read on the
+first query (once per process) and the spreadsheet reader only when a catalogue is imported.
+"""
+from __future__ import annotations
+
+from xltools.codes.catalogue import (
+    KIND_NAMES, Catalogue, Entry, children, dept_to_gov, entries, get_catalogue, is_partial, lookup, parents,
+    reload_catalogue, search, user_catalogue_dir,
+)
+from xltools.codes.importer import import_catalogue
+from xltools.codes.normalise import (
+    KINDS, LEVELS, infer_kind, is_wellformed, join_split_code, level_of, name_key, names_match, normalise_code,
+    parent_code,
+)
+
+__all__ = [
+    "Entry", "Catalogue", "KINDS", "KIND_NAMES", "LEVELS",
+    "lookup", "parents", "children", "search", "entries", "is_partial", "names_match", "dept_to_gov",
+    "normalise_code", "is_wellformed", "join_split_code", "infer_kind", "level_of", "parent_code", "name_key",
+    "import_catalogue", "get_catalogue", "reload_catalogue", "user_catalogue_dir",
+]
