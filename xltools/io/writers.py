@@ -51,6 +51,17 @@ def _explain(e: OSError, path: Path) -> WriteFailed:
     return WriteFailed(f"无法写入“{path}”（{e.strerror or e}）。原文件未被改动。", path=path)
 
 
+def _set_mode(tmp: Path, path: Path) -> None:
+    """mkstemp creates 0600; give the result the original's mode, or what the umask allows for a new file."""
+    if path.exists():
+        mode = path.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
+
+
 def atomic_write(path: str | Path, write, *, backup: bool = False) -> Path:
     """Call write(tmp_path) then move the result onto path. With backup, the existing file is kept as
     NAME.bak.xlsx first. On any failure the original is untouched and the temporary file removed."""
@@ -69,6 +80,7 @@ def atomic_write(path: str | Path, write, *, backup: bool = False) -> Path:
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
+        _set_mode(tmp_path, path)
         if backup and path.exists():
             shutil.copy2(path, backup_path(path))
         os.replace(tmp_path, path)
