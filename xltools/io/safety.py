@@ -28,9 +28,9 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
-_CELL_REF = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})(\d{1,7})"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row r="(\d{1,7})"')
-_DIM = re.compile(rb'<(?:\w+:)?dimension ref="([A-Z]{1,3})?(\d{1,7})?(?::([A-Z]{1,3})(\d{1,7}))?"')
+# a cell that holds something: <c r="B7" ...> not self-closed. Styled empty cells (<c r="B7" s="3"/>) and empty
+# rows written for a formatted column are left out: readers skip them, so they cannot inflate the used area.
+_CELL_REF = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})(\d{1,7})"[^>]*?(?<!/)>')
 
 
 def _col_number(letters: bytes) -> int:
@@ -125,10 +125,6 @@ def _check_sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, p: Path, lim
                     c, r = _col_number(m.group(1)), int(m.group(2))
                     if c > max_col:
                         max_col = c
-                    if r > max_row:
-                        max_row = r
-                for m in _ROW_REF.finditer(buf):
-                    r = int(m.group(1))
                     if r > max_row:
                         max_row = r
                 tail = buf[-64:]
