@@ -10,11 +10,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# compileall: byte-compile once, so that each `xltools` process does not recompile (where PYTHONDONTWRITEBYTECODE is set)
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/python -m compileall -q xltools >/dev/null
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q xltools >/dev/null
 
 demo: install
 	$(BIN)/xltools demo --out $(DEMO)

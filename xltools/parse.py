@@ -36,6 +36,8 @@ class SheetView:
         self.height = len(grid)
         self.width = max((len(r) for r in grid), default=0)
         self.merged = merged
+        self._keys: dict[tuple[int, int], str] = {}
+        self._row_keys: dict[int, dict[str, list[int]]] = {}
         self._owner: dict[tuple[int, int], tuple[int, int]] = {}
         self.merge_end: dict[tuple[int, int], int] = {}
         for r0, c0, r1, c1 in merged:
@@ -62,7 +64,29 @@ class SheetView:
         return cell_text(self.value(r, c))
 
     def key(self, r: int, c: int) -> str:
-        return label_key(self.value(r, c)).lstrip("*")
+        k = self._keys.get((r, c))
+        if k is None:
+            v = self.value(r, c)
+            k = label_key(v).lstrip("*") if v is not None else ""
+            self._keys[(r, c)] = k
+        return k
+
+    def row_keys(self, r: int) -> dict[str, list[int]]:
+        """label key → columns of row r showing it, plus the two-level header forms (upper + lower label,
+        e.g. 事业收入预算 + 非教育收费收入) read as one label. Computed once per row."""
+        out = self._row_keys.get(r)
+        if out is None:
+            out = {}
+            for c in range(self.width):
+                k = self.key(r, c)
+                if not k:
+                    continue
+                out.setdefault(k, []).append(c)
+                combo = "".join(dict.fromkeys(x for x in (self.key(rr, c) for rr in range(max(0, r - 2), r + 1)) if x))
+                if combo != k:
+                    out.setdefault(combo, []).append(c)
+            self._row_keys[r] = out
+        return out
 
     def is_merged_continuation(self, r: int, c: int) -> bool:
         return (r, c) in self._owner
@@ -200,18 +224,11 @@ def _group_ok(view: SheetView, r: int, c: int, col: Column, year: int | None) ->
 
 
 def _candidates(view: SheetView, r: int, col: Column) -> list[int]:
-    keys = {label_key(x) for x in col.labels}
-    out = []
-    for c in range(view.width):
-        k = view.key(r, c)
-        if k in keys:
-            out.append(c)
-            continue
-        # a two-level header read as one label: 事业收入预算(非教育收费收入), 收入项目
-        combo = "".join(dict.fromkeys(view.key(rr, c) for rr in range(max(0, r - 2), r + 1) if view.key(rr, c)))
-        if combo in keys:
-            out.append(c)
-    return out
+    row = view.row_keys(r)
+    out: set[int] = set()
+    for lab in col.labels:
+        out.update(row.get(label_key(lab), ()))
+    return sorted(out)
 
 
 def find_header(view: SheetView, columns: tuple[Column, ...], start: int = 0) -> int | None:
