@@ -144,9 +144,36 @@ class Builder:
         ws.sheet_view.showGridLines = False
         return 3
 
+    def _fit_rows(self, ws) -> None:
+        """Row heights for wrapped text. Excel grows rows on its own, LibreOffice does not when it opens an xlsx:
+        estimate the lines each text needs in its (merged) width — a CJK character takes two width units."""
+        from openpyxl.utils import get_column_letter
+
+        widths = {}
+        for m in ws.merged_cells.ranges:
+            widths[(m.min_row, m.min_col)] = sum((ws.column_dimensions[get_column_letter(c)].width or 8.43)
+                                                 for c in range(m.min_col, m.max_col + 1))
+        for row in ws.iter_rows(min_row=2):
+            lines = 1
+            for cell in row:
+                v = cell.value
+                if not isinstance(v, str) or not v or cell.alignment is None or not cell.alignment.wrap_text:
+                    continue
+                w = widths.get((cell.row, cell.column)) or ws.column_dimensions[cell.column_letter].width or 8.43
+                per_line = max(1.0, w * 1.1 - 1)
+                n = 0
+                for part in v.split("\n"):
+                    units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in part)
+                    n += max(1, -(-int(units) // int(per_line)))
+                lines = max(lines, n)
+            if lines > 1:
+                current = ws.row_dimensions[row[0].row].height or 15
+                ws.row_dimensions[row[0].row].height = max(current, min(409, 13.5 * lines + 3))
+
     def _finish(self, ws, width: int, header_rows: tuple[int, int] | None, landscape: bool | None = None):
         from openpyxl.worksheet.properties import PageSetupProperties
 
+        self._fit_rows(ws)
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.orientation = "landscape" if (landscape if landscape is not None else width > 6) else "portrait"
         ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
