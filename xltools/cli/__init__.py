@@ -1,7 +1,7 @@
 """Command line: one module per verb, each exposing `register(subparsers)`.
 
 A verb's handler takes the parsed args and returns an exit code: 0 fine, 1 the workbook has errors,
-2 the input is unusable. XltoolsError becomes its Chinese message and exit 2; no traceback reaches a user.
+2 the input is unusable, 3 an internal error (a bug: reported in one sentence, traceback with XLTOOLS_DEBUG=1). XltoolsError becomes its Chinese message and exit 2; no traceback reaches a user.
 """
 from __future__ import annotations
 
@@ -64,6 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as e:  # an OS failure we did not anticipate: still one sentence, no traceback
         print(f"错误：无法读写文件（{e.strerror or e}）：{e.filename or ''}", file=sys.stderr)
         return 2
+    except Exception as e:  # a bug of ours: say so plainly; XLTOOLS_DEBUG=1 shows the traceback
+        import os
+
+        if os.environ.get("XLTOOLS_DEBUG"):
+            raise
+        print(f"错误：程序内部错误（{type(e).__name__}: {e}）。原文件未被改动。请把这段信息和所用文件发给维护人员；"
+              "设置环境变量 XLTOOLS_DEBUG=1 可显示详细信息。", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":
