@@ -585,7 +585,10 @@ def to_yuan(number: object, unit: object) -> Decimal | None:
             return None
     if not d.is_finite():
         return None
-    return _scale(d, MONEY_UNITS[u])
+    try:
+        return _scale(d, MONEY_UNITS[u])
+    except ArithmeticError:  # 1e999999999 万元: beyond Decimal's exponent range, not a real amount
+        return None
 
 
 def format_value(v: IndicatorValue) -> str:

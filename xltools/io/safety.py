@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,7 +129,7 @@ def _check_sheet_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo, p: Path, lim
                     if r > max_row:
                         max_row = r
                 tail = buf[-64:]
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, zlib.error):
         raise UnreadableWorkbook(f"{describe(p)} 已损坏（{info.filename} 无法解压），请重新获取原文件。", path=p) from None
     if max_row > limits.max_rows or max_col > 16384 or max_row * max(max_col, 1) > limits.max_cells:
         raise UnsafeWorkbook(
