@@ -84,7 +84,11 @@ def is_missing(v: object) -> bool:
 
 
 def quantize(d: Decimal, places: int = 2) -> Decimal:
-    q = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    from decimal import localcontext
+
+    with localcontext() as ctx:  # an absurd typed amount (1e+26) must still format, not raise
+        ctx.prec = max(28, d.adjusted() + places + 2) if d.is_finite() else 28
+        q = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return q.copy_abs() if q == 0 else q          # never "-0.00"
 
 
