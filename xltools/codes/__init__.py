@@ -15,6 +15,7 @@ from xltools.codes.catalogue import (
     KIND_NAMES, Catalogue, Entry, children, dept_to_gov, entries, get_catalogue, is_partial, lookup, parents,
     reload_catalogue, search, user_catalogue_dir,
 )
+from xltools.codes.dropdown import catalogue_list, split_code_cell
 from xltools.codes.importer import import_catalogue
 from xltools.codes.normalise import (
     KINDS, LEVELS, infer_kind, is_wellformed, join_split_code, level_of, name_key, names_match, normalise_code,
@@ -26,4 +27,5 @@ __all__ = [
     "lookup", "parents", "children", "search", "entries", "is_partial", "names_match", "dept_to_gov",
     "normalise_code", "is_wellformed", "join_split_code", "infer_kind", "level_of", "parent_code", "name_key",
     "import_catalogue", "get_catalogue", "reload_catalogue", "user_catalogue_dir",
+    "catalogue_list", "split_code_cell",
 ]

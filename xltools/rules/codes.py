@@ -1,0 +1,372 @@
+"""C family: 科目编码 and 科目名称 against the catalogue of the book's 预算年度.
+
+Coded tables (code_kind func / econ_dept): every item row's code is checked for its form (C001), its kind for the
+table (C007), its place in the catalogue (C002 where the catalogue level is complete, C003 where the bundled list
+is partial — a partial list never turns a well-formed code into an error), its name (C004, C005), repetition
+(C008) and its parent rows in the same table (C006); a row with a name or an amount but no code is C009.
+Tables whose expense rows are named without codes (code_kind func_lei_by_name: the expense sides of 部门收支总表
+and 财政拨款收支总表) are matched to 类 by name (C010, C004 for a former name, C008), and each named 类 with an
+amount is looked for in the coded 功能分类 tables of the same book: a 类 the detail tables do not have, whose
+amount equals that of a 类 they have and this side does not name, is a mislabel (C011); otherwise C012.
+
+`analyse(book)` also returns what fill-codes may write: empty 科目名称 the catalogue can fill, and code cells that
+hold a dropdown choice ("2010301 行政运行") to be reduced to the code. Nothing here touches a file.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from xltools.codes.catalogue import KIND_NAMES, Entry, View, get_catalogue
+from xltools.codes.dropdown import split_code_cell
+from xltools.codes.normalise import infer_kind, level_of, name_key, names_match, parent_code
+from xltools.families import TableDecl, get_family
+from xltools.findings import Finding
+from xltools.model import Book, Line, Table
+from xltools.rules import rule
+from xltools.rules.registry import check
+
+CODED = ("func", "econ_dept")
+BY_NAME = "func_lei_by_name"
+_LEVEL_WORD = {"类": "类级", "款": "款级", "项": "项级"}
+# enumeration in front of a label: 一、 （一） 1. 1、 (1)
+_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．)）])\s*")
+
+
+@dataclass(frozen=True)
+class NameFill:
+    """An empty 科目名称 the catalogue fills (and, for a dropdown choice in the code cell, the code itself)."""
+
+    sheet: str
+    cell: str
+    value: str
+    code: str
+    what: str = "name"          # "name" (科目名称 cell) | "code" (code cell reduced to the code)
+
+
+@dataclass
+class CodeAnalysis:
+    findings: list[Finding] = field(default_factory=list)
+    fills: list[NameFill] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------------ helpers
+
+def _catalogue_label(kind: str, year: int | None) -> str:
+    return f"{year}年{KIND_NAMES[kind]}目录" if year else f"{KIND_NAMES[kind]}目录"
+
+
+def _code_cell(ln: Line) -> str:
+    # split 类|款|项 columns leave no single code cell: the row's name cell stands in for it
+    return ln.cells.get("code") or ln.cells.get("name") or ln.cells.get("item") or f"A{ln.row}"
+
+
+def _name_cell(ln: Line) -> str:
+    return ln.cells.get("name") or ln.cells.get("item") or _code_cell(ln)
+
+
+def _first_amount(table: Table, decl: TableDecl, ln: Line) -> Decimal | None:
+    for col in decl.amount_columns:
+        if col.key in table.columns:
+            return ln.amounts.get(col.key)
+    return None
+
+
+def _money(d: Decimal) -> str:
+    """39.7 → '39.70' (at least two decimals, as the tables print them); any Decimal, never raises."""
+    if d.is_finite() and d.as_tuple().exponent > -2:
+        try:
+            return format(d.quantize(Decimal("0.01")), "f")
+        except ArithmeticError:  # too many digits for the context (1E+30): print it as it is
+            pass
+    return format(d, "f")
+
+
+def _has_amount(ln: Line) -> bool:
+    return any(v is not None for v in ln.amounts.values()) or bool(ln.bad)
+
+
+def _kind_text(code: str) -> str:
+    k = infer_kind(code)
+    if k is None:
+        return "未知分类"
+    return f"{KIND_NAMES[k]}{_LEVEL_WORD.get(level_of(code) or '', '')}"
+
+
+def _rename_note(code: str, typed: str, entry: Entry, year: int | None) -> str:
+    """Why a typed name differs when the 科目 was renamed: the former name, or the later one in an older book."""
+    for r in get_catalogue().renames.get(code, ()):
+        if names_match(typed, r.former_name) and not names_match(typed, entry.name):
+            return f"（“{typed}”是该科目的曾用名，{r.until_year + 1} 年起更名为“{r.current_name}”，请改用目录名称）"
+        if names_match(typed, r.current_name) and year is not None and year <= r.until_year:
+            return f"（“{typed}”是该科目 {r.until_year + 1} 年起的名称，{year} 年的目录中为“{entry.name}”）"
+    return ""
+
+
+def _variant(typed: str, official: str) -> bool:
+    a, b = name_key(typed), name_key(official)
+    return bool(a and b) and min(len(a), len(b)) >= 2 and (a in b or b in a)
+
+
+class _Checker:
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.year = book.year
+        self.cat = get_catalogue()
+        self.fam = get_family(book.family)
+        self.out = CodeAnalysis()
+        self._views: dict[str, View] = {}
+
+    def view(self, kind: str) -> View:
+        v = self._views.get(kind)
+        if v is None:
+            v = self._views[kind] = self.cat.view(kind, self.year)
+        return v
+
+    def add(self, rule_code: str, sheet: str, cell: str, /, **kw) -> None:
+        self.out.findings.append(rule(rule_code).finding(sheet, cell, **kw))
+
+    def tables(self):
+        for key, table in self.book.tables.items():
+            if not table.found:
+                continue
+            try:
+                decl = self.fam.table(key)
+            except KeyError:
+                continue
+            yield table, decl
+
+    # -------------------------------------------------------------------------------- coded tables
+    def coded(self, table: Table, decl: TableDecl) -> None:
+        kind = decl.code_kind
+        sheet = table.sheet
+        first_row: dict[str, int] = {}
+        present: list[tuple[str, Line]] = []
+        for ln in table.lines:
+            if ln.kind != "item":
+                continue
+            typed = (ln.label or "").strip()
+            code = ln.code
+            if code is None:
+                if typed or _has_amount(ln):
+                    self._missing_code(sheet, ln, typed, kind)
+                continue
+            if not (code.isascii() and code.isdigit()):
+                split = split_code_cell(ln.raw_code)
+                if split is None:
+                    self.add("C001", sheet, _code_cell(ln), actual=ln.raw_code if isinstance(ln.raw_code, str)
+                             else code, reason="含有字母或其他非数字字符")
+                    continue
+                code, choice_name = split
+                if ln.cells.get("code"):
+                    self.out.fills.append(NameFill(sheet, ln.cells["code"], code, code, "code"))
+                self.add("C013", sheet, _code_cell(ln), actual=str(ln.raw_code).strip(), code=code)
+                if not typed and "name" not in ln.cells:
+                    typed = choice_name
+            k = infer_kind(code)
+            if k is None:
+                self.add("C001", sheet, _code_cell(ln), actual=code,
+                         reason=f"{len(code)} 位数字，不是有效的编码位数或开头")
+                continue
+            if k != kind:
+                hint = ""
+                if kind == "econ_dept" and k == "econ_gov":
+                    hint = "（部门预算各表使用部门预算支出经济分类 301–399）"
+                elif kind == "econ_dept" and k == "func":
+                    hint = "（基本支出表按经济分类列示；功能分类科目请填在一般公共预算财政拨款支出预算表等表中）"
+                elif kind == "func":
+                    hint = "（本表按支出功能分类列示）"
+                self.add("C007", sheet, _code_cell(ln), actual=code, code=code, actual_kind=_kind_text(code),
+                         expected_kind=KIND_NAMES[kind], hint=hint)
+                continue
+            if code in first_row:
+                self.add("C008", sheet, _code_cell(ln), actual=code, what=f"科目 {code}", first=first_row[code])
+                continue
+            first_row[code] = ln.row
+            present.append((code, ln))
+            self._entry(sheet, ln, code, kind, typed)
+        self._parents(sheet, kind, present)
+
+    def _missing_code(self, sheet: str, ln: Line, typed: str, kind: str) -> None:
+        hint = ""
+        if typed:
+            what = f"科目“{typed}”"
+            hits = [e for e, keys in self.view(kind).name_keys() if name_key(typed) in keys]
+            if len(hits) == 1:
+                hint = f"（目录中名称相同的科目是 {hits[0].code}）"
+            elif len(hits) > 1:
+                hint = f"（目录中有 {len(hits)} 个科目叫这个名称，如 {hits[0].code}、{hits[1].code}，请按所属款、类选定）"
+        else:
+            what = f"第 {ln.row} 行有金额，但"
+        self.add("C009", sheet, _code_cell(ln), actual=typed or None, what=what, hint=hint)
+
+    def _entry(self, sheet: str, ln: Line, code: str, kind: str, typed: str) -> None:
+        view = self.view(kind)
+        entry = view.by_code.get(code)
+        if entry is None:
+            self._unknown(sheet, ln, code, kind)
+            return
+        if not typed:
+            cell = ln.cells.get("name")
+            if cell:
+                self.out.fills.append(NameFill(sheet, cell, entry.name, code))
+            return
+        if names_match(typed, entry.name):
+            return
+        note = _rename_note(code, typed, entry, self.year)
+        if not note and _variant(typed, entry.name):
+            self.add("C005", sheet, _name_cell(ln), expected=entry.name, actual=typed, code=code)
+            return
+        if not note:
+            note = "，请核对编码是否填错或名称是否抄错"
+        self.add("C004", sheet, _name_cell(ln), expected=entry.name, actual=typed, code=code, note=note)
+
+    def _unknown(self, sheet: str, ln: Line, code: str, kind: str) -> None:
+        view = self.view(kind)
+        level = level_of(code) or ""
+        chain = []
+        p = parent_code(code)
+        while p:
+            chain.append(p)
+            p = parent_code(p)
+        chain.reverse()
+        found = [view.by_code[p] for p in chain if p in view.by_code]
+        lei = code[:3]
+        lei_missing = lei != code and lei not in view.by_code and not self.cat.is_partial(kind, "类", self.year)
+        catalogue = _catalogue_label(kind, self.year)
+        if lei_missing:
+            self.add("C002", sheet, _code_cell(ln), actual=code, code=code, catalogue=catalogue,
+                     detail=f"（没有 {lei} 这一类）")
+        elif self.cat.is_partial(kind, level, self.year):
+            detail = "（上级：" + " › ".join(e.label() for e in found) + "）" if found else ""
+            self.add("C003", sheet, _code_cell(ln), actual=code, code=code, catalogue=catalogue, detail=detail,
+                     level=level, year=self.year or "年度")
+        else:
+            detail = ""
+            if level == "类":
+                detail = "（没有这一类）"
+            elif found:
+                detail = "（其上级 " + found[-1].label() + " 下没有这一" + level + "）"
+            self.add("C002", sheet, _code_cell(ln), actual=code, code=code, catalogue=catalogue, detail=detail)
+
+    def _parents(self, sheet: str, kind: str, present: list[tuple[str, Line]]) -> None:
+        codes = {c for c, _ in present}
+        missing: dict[str, list[tuple[str, Line]]] = {}
+        for code, ln in present:
+            p = parent_code(code)
+            while p:
+                if p not in codes:
+                    missing.setdefault(p, []).append((code, ln))
+                p = parent_code(p)
+        view = self.view(kind)
+        for p, kids in sorted(missing.items(), key=lambda kv: kv[1][0][1].row):
+            first_code, first_ln = kids[0]
+            e = view.by_code.get(p)
+            name = e.name if e else "（目录未收录）"
+            if len(kids) == 1:
+                children = f" {first_code}"
+            else:
+                children = f" {first_code} 等 {len(kids)} 个下级科目"
+            self.add("C006", sheet, _code_cell(first_ln), actual=None, expected=p, code=p, name=name,
+                     children=children, level=level_of(p) or "")
+
+    # -------------------------------------------------------------------------------- named 类 rows
+    def _lei_index(self) -> dict[str, tuple[Entry, str | None]]:
+        idx: dict[str, tuple[Entry, str | None]] = {}
+        for e in self.view("func").ordered:
+            if e.level != "类":
+                continue
+            idx.setdefault(name_key(e.name), (e, None))
+            for f in e.former_names:
+                idx.setdefault(name_key(f), (e, f))
+        return idx
+
+    def _detail_lei(self) -> dict[str, set[Decimal]]:
+        """类 codes found in the book's coded 功能分类 tables → their amounts (first amount column)."""
+        amounts: dict[str, set[Decimal]] = {}
+        for table, decl in self.tables():
+            if decl.code_kind != "func":
+                continue
+            for ln in table.lines:
+                if ln.kind != "item" or not ln.code or len(ln.code) != 3 or not ln.code.isdigit():
+                    continue
+                a = _first_amount(table, decl, ln)
+                amounts.setdefault(ln.code, set())
+                if a is not None:
+                    amounts[ln.code].add(a)
+        return amounts
+
+    def by_name(self, tables: list[tuple[Table, TableDecl]]) -> None:
+        if not tables:
+            return
+        idx = self._lei_index()
+        detail = self._detail_lei()
+        lei_view = self.view("func")
+        for table, decl in tables:
+            sheet = table.sheet
+            rows: list[tuple[Line, Entry, Decimal | None]] = []
+            for ln in table.lines:
+                typed = (ln.label or "").strip()
+                if ln.kind != "item" or not typed:
+                    continue
+                cell = _name_cell(ln)
+                hit = idx.get(name_key(_ENUM.sub("", typed)))
+                if hit is None:
+                    self.add("C010", sheet, cell, actual=typed, catalogue=_catalogue_label("func", self.year),
+                             hint=self._suggest_lei(typed))
+                    continue
+                e, former = hit
+                if former is not None:
+                    self.add("C004", sheet, cell, expected=e.name, actual=typed, code=e.code,
+                             note=_rename_note(e.code, typed, e, self.year) or "（曾用名）")
+                rows.append((ln, e, _first_amount(table, decl, ln)))
+            named = {e.code for _, e, _ in rows}
+            flagged: set[int] = set()
+            if detail:
+                for ln, e, a in rows:
+                    if not a or e.code in detail:
+                        continue
+                    cands = [c for c in sorted(detail) if c not in named and a in detail[c]]
+                    typed = ln.label.strip()
+                    flagged.add(ln.row)
+                    if cands:
+                        best = lei_view.by_code.get(cands[0])
+                        self.add("C011", sheet, _name_cell(ln), expected=best.name if best else cands[0],
+                                 actual=typed, amount=_money(a), code=e.code, expected_code=cands[0])
+                    else:
+                        self.add("C012", sheet, _name_cell(ln), actual=typed, amount=_money(a), code=e.code)
+            first: dict[str, int] = {}
+            for ln, e, _ in rows:
+                if ln.row in flagged:
+                    continue
+                if e.code in first:
+                    self.add("C008", sheet, _name_cell(ln), actual=ln.label.strip(), what=f"“{e.name}”",
+                             first=first[e.code])
+                else:
+                    first[e.code] = ln.row
+
+    def _suggest_lei(self, typed: str) -> str:
+        hits = [e for e in self.cat.search(_ENUM.sub("", typed), self.year, "func", limit=30) if e.level == "类"]
+        return f"，是否为“{hits[0].name}”？" if hits else ""
+
+    # --------------------------------------------------------------------------------
+    def run(self) -> CodeAnalysis:
+        named: list[tuple[Table, TableDecl]] = []
+        for table, decl in self.tables():
+            if decl.code_kind in CODED:
+                self.coded(table, decl)
+            elif decl.code_kind == BY_NAME:
+                named.append((table, decl))
+        self.by_name(named)
+        return self.out
+
+
+def analyse(book: Book) -> CodeAnalysis:
+    """Every C finding of the book, and the names (and dropdown code cells) fill-codes may write."""
+    return _Checker(book).run()
+
+
+@check("codes")
+def codes(book: Book):
+    return analyse(book).findings
