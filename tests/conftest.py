@@ -18,13 +18,12 @@ EXAMPLE_NAMES = {"dept": "重庆市潼南区政务服务管理办公室", "p000"
 def examples_dir(tmp_path_factory) -> Path:
     """The four example workbooks, written once per test session (read-only: copy before writing)."""
     from xltools.demo import examples
-    from xltools.io.writers import save_workbook
-    from xltools.template import book_filename, build_workbook
+    from xltools.template import book_filename, build_workbook, save_book
 
     out = tmp_path_factory.mktemp("examples")
     for fam, data in examples():
         name = data["forms"][fam.info_sheet].get(fam.name_field) or ""
-        save_workbook(build_workbook(fam, data), out / book_filename(fam, name, data["year"]))
+        save_book(build_workbook(fam, data), out / book_filename(fam, name, data["year"]))
     return out
 
 

@@ -193,3 +193,20 @@ def test_form_integers(tmp_path, dept_book, value, expected):
     book, findings = read_book(p)
     assert book.info.get("staff") == expected
     assert bool([f for f in findings if f.code == "S007"]) == (expected is None)
+
+
+def test_split_codes_carry_kuan_down_and_keep_a_code_cell(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "一般公共预算财政拨款支出预算表"
+    ws.append(["类", "款", "项", "科目名称", "小计", "基本支出", "项目支出"])
+    ws.append([208, None, None, "社会保障和就业支出", 39.7, 39.7, None])
+    ws.append([None, 5, None, "行政事业单位养老支出", 39.7, 39.7, None])
+    ws.append([None, None, 5, "机关事业单位基本养老保险缴费支出", 15.83, 15.83, None])
+    ws.append([None, None, 6, "机关事业单位职业年金缴费支出", 13.87, 13.87, None])
+    p = tmp_path / "split2.xlsx"
+    wb.save(p)
+    book, _ = read_book(p)
+    t = book.tables["expense_gpb"]
+    assert [ln.code for ln in t.lines] == ["208", "20805", "2080505", "2080506"]
+    assert t.lines[3].cells["code"] == "A5"

@@ -94,11 +94,9 @@ def refresh_code_lists(grids: Grids, year: int | None = None, book: Book | None 
 
 def _writer():
     """The file writer: the package patcher (keeps buttons, shapes and everything else byte for byte, and loads
-    no openpyxl), or the openpyxl adapter where the patcher is not installed."""
-    try:
-        from xltools.io.patch import apply_edits
-    except ImportError:  # pragma: no cover - the patcher ships with the package
-        from xltools.io.apply_openpyxl import apply_edits
+    no openpyxl)."""
+    from xltools.io.patch import apply_edits
+
     return apply_edits
 
 

@@ -291,20 +291,26 @@ def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, f
     sections = {label_key(s) for s in decl.sections}
     lines: list[Line] = []
     section = ""
-    last_lei = None
+    last_lei = last_kuan = None
     for r in range((header_row or 0) + 1, view.height):
         if view.row_empty(r):
             continue
         label = view.text(r, name_col) if name_col is not None else ""
         raw_code = view.raw(r, code_col) if code_col is not None else None
         if split[0] is not None or split[1] is not None:
+            # split 类 | 款 | 项 columns: printed forms write 类 (and 款) once and leave them blank below
             lei = view.raw(r, split[0]) if split[0] is not None else None
+            kuan = view.raw(r, split[1]) if split[1] is not None else None
+            xiang = view.raw(r, split[2]) if split[2] is not None else None
             if lei not in (None, ""):
-                last_lei = lei
-            elif view.raw(r, split[1]) not in (None, ""):
+                last_lei, last_kuan = lei, None
+            elif kuan not in (None, "") or xiang not in (None, ""):
                 lei = last_lei
-            raw_code = join_split_code(lei, view.raw(r, split[1]) if split[1] is not None else None,
-                                       view.raw(r, split[2]) if split[2] is not None else None)
+            if kuan not in (None, ""):
+                last_kuan = kuan
+            elif xiang not in (None, ""):
+                kuan = last_kuan
+            raw_code = join_split_code(lei, kuan, xiang)
         first_text = cell_text(raw_code) or label
         if first_text and _is_note(first_text):
             break
@@ -323,6 +329,8 @@ def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, f
             cells["name" if "name" in cols else decl.label_column] = cell_ref(r, name_col)
         if code_col is not None:
             cells["code"] = cell_ref(r, code_col)
+        elif split[0] is not None or split[1] is not None:
+            cells["code"] = cell_ref(r, split[0] if split[0] is not None else split[1])
         ln = Line(row=r + 1, label=label, code=code, raw_code=raw_code, kind=kind,
                   section=section if kind != "section" else label, amounts=amounts, cells=cells, bad=bad)
         lines.append(ln)

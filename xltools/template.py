@@ -189,7 +189,10 @@ class Builder:
         p.insertRows = p.deleteRows = p.formatColumns = p.formatRows = p.formatCells = False
         p.autoFilter = p.sort = False
 
-    def _dropdown(self, ws, list_key: str, ref: str, values: tuple[str, ...] | None = None):
+    def _dropdown(self, ws, list_key: str, ref: str, values: tuple[str, ...] | None = None, *,
+                  free_entry: bool = False, spare: int = 0):
+        """A list dropdown fed from the hidden _lists sheet. free_entry: offer the list but accept anything
+        typed (科目编码: people type bare codes); spare: rows kept in the range for entries a refresh adds."""
         from openpyxl.worksheet.datavalidation import DataValidation
 
         values = values if values is not None else self.lists.get(list_key) or dropdown_lists().get(list_key, ())
@@ -201,12 +204,12 @@ class Builder:
         from openpyxl.utils import get_column_letter
 
         letter = get_column_letter(col + 1)
-        formula = f"'{LISTS_SHEET}'!${letter}$2:${letter}${len(self.lists[list_key]) + 1}"
+        formula = f"'{LISTS_SHEET}'!${letter}$2:${letter}${len(self.lists[list_key]) + 1 + spare}"
         dv = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False)
         dv.error = "请从下拉列表中选择。"
         dv.errorTitle = "输入无效"
         dv.errorStyle = "warning"   # a warning, not a stop: unusual but real values can still be typed
-        dv.showErrorMessage = True
+        dv.showErrorMessage = not free_entry
         ws.add_data_validation(dv)
         dv.add(ref)
 
@@ -354,7 +357,7 @@ class Builder:
             return
         values = catalogue_list(kind, self.year)
         if values:
-            self._dropdown(ws, f"codes_{kind}", ref, tuple(values))
+            self._dropdown(ws, f"codes_{kind}", ref, tuple(values), free_entry=True, spare=2000)
 
     def _data_row(self, ws, r: int, c0: int, t: TableDecl, row: dict, *, label_locked: bool = False) -> None:
         kind = row.get("kind", "item")
@@ -531,6 +534,19 @@ class Builder:
 def build_workbook(family: Family, data: dict | None = None, year: int | None = None,
                    unit_name: str | None = None):
     return Builder(family, data, year, unit_name).build()
+
+
+def save_book(wb, path: str | Path, *, buttons: bool = True) -> Path:
+    """Save a built workbook atomically and put the in-sheet buttons on it (bound to the add-in's macro; the
+    file itself stays a macro-free .xlsx)."""
+    from xltools.io.writers import save_workbook
+
+    path = save_workbook(wb, path)
+    if buttons:
+        from xltools.excel.sheet_buttons import add_sheet_buttons
+
+        add_sheet_buttons(path)
+    return path
 
 
 def book_filename(family: Family, name: str, year: int) -> str:

@@ -36,8 +36,7 @@ def _has(module: str) -> bool:
 def run(args) -> int:
     from xltools.cli import build_parser, main
     from xltools.demo import examples
-    from xltools.io.writers import save_workbook
-    from xltools.template import book_filename, build_workbook
+    from xltools.template import book_filename, build_workbook, save_book
 
     verbs = set(build_parser()._subparsers._group_actions[0].choices)  # noqa: SLF001 — what this install offers
     out = Path(args.out)
@@ -46,7 +45,7 @@ def run(args) -> int:
     for fam, data in examples():
         info = data["forms"][fam.info_sheet]
         name = info.get(fam.name_field) or ""
-        path = save_workbook(build_workbook(fam, data), out / book_filename(fam, name, data["year"]))
+        path = save_book(build_workbook(fam, data), out / book_filename(fam, name, data["year"]))
         print(f"\n=== 示例工作簿：{path}")
         for title, argv in _steps(path):
             if argv[0] not in verbs:

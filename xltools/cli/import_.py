@@ -12,11 +12,10 @@ def register(sub) -> None:
 def run(args) -> int:
     from xltools.families import get_family
     from xltools.interchange import load_data
-    from xltools.io.writers import save_workbook
-    from xltools.template import build_workbook
+    from xltools.template import build_workbook, save_book
 
     data = load_data(args.data)
     wb = build_workbook(get_family(data["family"]), data)
-    save_workbook(wb, args.output)
+    save_book(wb, args.output)
     print(f"已生成 {args.output}")
     return 0

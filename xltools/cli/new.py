@@ -15,8 +15,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from xltools.families import get_family
-    from xltools.io.writers import save_workbook
-    from xltools.template import book_filename, build_workbook
+    from xltools.template import book_filename, build_workbook, save_book
 
     fam = get_family(args.family)
     if not 2000 <= args.year <= 2100:
@@ -25,6 +24,6 @@ def run(args) -> int:
         raise BadDeclaration(f"预算年度“{args.year}”不对，应为四位年份，如 2025。")
     wb = build_workbook(fam, year=args.year, unit_name=args.unit_name)
     out = Path(args.output) if args.output else Path(book_filename(fam, args.unit_name, args.year))
-    save_workbook(wb, out)
+    save_book(wb, out)
     print(f"已新建 {out}")
     return 0

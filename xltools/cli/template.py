@@ -20,12 +20,11 @@ def template_filename(fam) -> str:
 
 def run_build(args) -> int:
     from xltools.families import families
-    from xltools.io.writers import save_workbook
-    from xltools.template import build_workbook
+    from xltools.template import build_workbook, save_book
 
     out = Path(args.out)
     for fam in families().values():
         wb = build_workbook(fam, year=args.year)
-        path = save_workbook(wb, out / template_filename(fam))
+        path = save_book(wb, out / template_filename(fam))
         print(f"已生成 {path}")
     return 0

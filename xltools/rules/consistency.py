@@ -1,0 +1,117 @@
+"""X family, workbook-wide consistency: one year and one unit everywhere, no template placeholders left.
+
+What the model carries is checked: the 单位信息 year and unit against the ones the template was issued with
+(the `_xltools` record), the prior year, the project periods, and every text a person typed (forms, row labels,
+indicators). Sheet titles and header bands ("2021年预算数") are not in the model yet; when the parser records
+them as `Book.texts` ((sheet, cell, text) of the title rows and header bands), they are checked here too.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from xltools.families import get_family
+from xltools.model import Book
+from xltools.rules import rule
+from xltools.rules.registry import check
+from xltools.text import halfwidth
+
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_UNIT = re.compile(r"单位[:：]\s*(万元|千元|元)")
+PLACEHOLDER = re.compile(r"(?<![A-Za-z])[Xx]{2,}(?![A-Za-z])|[×✕╳]{2,}|[○〇□]{2,}|待填写|请填写|待补充|此处填写|（填写[^）]*）")
+
+
+def _info(book: Book):
+    fam = get_family(book.family)
+    return book.forms.get(fam.info_sheet)
+
+
+@check("year_unit")
+def year_unit(book: Book):
+    """X020 one budget year everywhere; X021 one unit."""
+    info = _info(book)
+    if info is None:
+        return
+    year = info.get("year")
+    meta_year = str(book.meta.get("year", "")).strip()
+    if isinstance(year, int) and meta_year.isdigit() and int(meta_year) != year:
+        yield rule("X020").finding(info.sheet, info.cell("year"), expected=year, actual=int(meta_year),
+                                   where="模板（下发时的预算年度）", exp=year, act=meta_year)
+    prior = info.get("prior_year")
+    if isinstance(year, int) and isinstance(prior, int) and prior != year - 1:
+        yield rule("X020").finding(info.sheet, info.cell("prior_year"), expected=year - 1, actual=prior,
+                                   where="“上年度”", exp=year - 1, act=prior)
+    if isinstance(year, int):
+        for p in book.projects:
+            start, end = _first_year(p.form.get("start")), _first_year(p.form.get("end"))
+            if start is not None and start > year:
+                yield rule("X020").finding(p.sheet, p.form.cell("start"), expected=year, actual=start,
+                                           severity="warning", where=f"{p.sheet}“项目起始时间”", exp=year, act=start)
+            if end is not None and end < year:
+                yield rule("X020").finding(p.sheet, p.form.cell("end"), expected=year, actual=end,
+                                           severity="warning", where=f"{p.sheet}“项目终止时间”", exp=year, act=end)
+        for sheet, cell, text in getattr(book, "texts", ()):
+            for m in _YEAR.finditer(halfwidth(str(text))):
+                y = int(m.group(1))
+                if y != year and (y != year - 1 or "上年" not in text):
+                    yield rule("X020").finding(sheet, cell, expected=year, actual=y, where=f"“{text}”",
+                                               exp=year, act=y)
+                    break
+    unit = info.get("unit")
+    meta_unit = str(book.meta.get("unit", "")).strip()
+    if unit and meta_unit and meta_unit != unit:
+        yield rule("X021").finding(info.sheet, info.cell("unit"), expected=unit, actual=meta_unit,
+                                   where="模板（下发时的金额单位）", exp=unit, act=meta_unit)
+    if unit:
+        for sheet, cell, text in getattr(book, "texts", ()):
+            m = _UNIT.search(halfwidth(str(text)).replace(" ", ""))
+            if m and m.group(1) != unit:
+                yield rule("X021").finding(sheet, cell, expected=unit, actual=m.group(1), where=f"“{text}”",
+                                           exp=unit, act=m.group(1))
+
+
+def _first_year(v: object) -> int | None:
+    if v in (None, ""):
+        return None
+    s = halfwidth(str(v))
+    m = re.search(r"((?:19|20)\d{2})(?:\s*年|[.\-/])", s) or re.fullmatch(r"\s*((?:19|20)\d{2})\s*", s)
+    return int(m.group(1)) if m else None
+
+
+def _texts(book: Book) -> Iterator[tuple[str, str, str, str]]:
+    """(sheet, cell, label, text) of every text a person typed that the model keeps."""
+    for form in book.forms.values():
+        for fv in form.fields.values():
+            if isinstance(fv.value, str) and fv.cell:
+                yield form.sheet, fv.cell, fv.label, fv.value
+    for p in book.projects:
+        for fv in p.form.fields.values():
+            if isinstance(fv.value, str) and fv.cell:
+                yield p.sheet, fv.cell, fv.label, fv.value
+    for table in book.tables.values():
+        for ln in table.lines:
+            cell = ln.cells.get("name") or next((c for k, c in ln.cells.items() if k in ("item", "label")), "")
+            if ln.label and cell:
+                yield table.sheet, cell, ln.label, ln.label
+    indicator_tables = list(book.indicators.values()) + [p.indicators for p in book.projects]
+    for it in indicator_tables:
+        for ind in it.rows:
+            for key in ("name", "value", "content", "scoring", "source"):
+                text = getattr(ind, key, "")
+                if text and ind.cells.get(key):
+                    yield it.sheet, ind.cells[key], text[:20], text
+    for sheet, cell, text in getattr(book, "texts", ()):
+        yield sheet, cell, str(text)[:20], str(text)
+
+
+@check("placeholders")
+def placeholders(book: Book):
+    """X022: template placeholders (XX, ××, 待填写 …) left in text."""
+    seen: set[tuple[str, str]] = set()
+    for sheet, cell, label, text in _texts(book):
+        m = PLACEHOLDER.search(halfwidth(text))
+        if m is None or (sheet, cell) in seen:
+            continue
+        seen.add((sheet, cell))
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        yield rule("X022").finding(sheet, cell, actual=text, label=label, token=m.group(0), text=shown)

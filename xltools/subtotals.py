@@ -1,0 +1,476 @@
+"""Subtotals: what every total must be, computed from the model. Touches no file and no Excel.
+
+Two users:
+- the T/X rules ask `identities(table, decl)` which rows must add up to which, and `grade()` how far apart two
+  amounts may be (the tolerance policy);
+- `recompute(book)` returns the EditSet that `xltools recalc` (and the 重算合计 button) applies.
+
+Tolerance policy: money compares as Decimal. An exact match passes; a difference within rounding — 0.01 when the
+table's unit is 万元 (or 千元), 1 when it is 元 — is a warning (尾差); anything larger is an error.
+
+Which cells the tool owns (recalc writes them; every other cell is the person's and is never written):
+1. Declared `computed` columns (合计/小计 = Σ the row's parts, the `sums` of the declaration) on every row.
+2. In coded tables (功能分类 类/款/项, 经济分类 类/款): every amount of a row that has children in the table —
+   类 = Σ its 款, 款 = Σ its 项 — and of the total row (总计/合计 = Σ the top-level rows). The person types the
+   lowest level only (项 rows; or 款/类 rows that have nothing beneath them).
+3. In labelled tables: total rows (合计, 本年收入合计, 收入总计 = 本年收入合计 + 用事业基金弥补收支差额 + 上年结转 …) and
+   section rows with items beneath them (一、本年收入 = Σ its items). Closing rows that are inputs (上年结转,
+   结转下年, 用事业基金弥补收支差额) and sections without items stay the person's.
+4. The summary tables that follow from the detail tables (部门预算公开 only):
+   - 部门支出总表 基本支出/项目支出 by code = 一般公共预算 + 政府性基金 tables, when the department's only income is
+     those two appropriations (部门收入总表 has nothing in its other columns); otherwise they are the person's;
+   - 部门收入总表 一般公共预算拨款收入 / 政府性基金预算拨款收入 columns by code = the two tables' 小计;
+   - 部门收支总表: income items from the 部门收入总表 column totals; expense items named as a 类 of the
+     部门支出总表 from that 类's 合计 (an item whose name is no 类 of the detail is left as typed — the code
+     rules report it);
+   - 财政拨款收支总表: 本年收入 items from the 部门收入总表 column totals; 本年支出 items named as a 类 from the
+     一般公共预算 / 政府性基金 tables (国有资本经营 and 上年结转 / 结转下年 stay the person's).
+   A summary is filled only from a detail table that has figures in it (an empty detail table is "not filled
+   yet", never a reason to wipe a summary), and only rows whose code or name the detail table has are written.
+Guard: a sum whose parts are all blank never overwrites a typed figure (the finding stays; nothing is lost),
+and a sum that involves a cell holding text that is not a number is not written at all.
+
+Values are written as numbers (never formulas); a zero is written as an empty cell, as the official tables
+print it. Recomputing a recomputed book changes nothing (idempotent).
+
+Seed 001: after recalc the 基本支出 table's 302 row is 68.19 (the sum of its 款) and its 合计 494.82, while the
+一般公共预算财政拨款支出预算表 says 494.83 for 基本支出 (the sum of its 功能分类 类). Both details are typed by the
+person and each adds up; which 款 or 项 carries the 0.01 the tool cannot know, so one X 尾差 warning remains.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from xltools.edits import Edit, EditSet
+from xltools.families import TableDecl, get_family
+from xltools.model import Book, Line, Table
+from xltools.text import label_key
+
+ZERO = Decimal(0)
+CODED = ("func", "econ_dept")
+
+
+# ----------------------------------------------------------------------------------------------- tolerance
+
+def tolerance(unit: str) -> Decimal:
+    """The rounding allowance of one unit: 1 元, else 0.01 (万元, 千元)."""
+    return Decimal(1) if (unit or "").strip() == "元" else Decimal("0.01")
+
+
+def grade(expected: Decimal | None, actual: Decimal | None, unit: str) -> str | None:
+    """None when equal, "warning" for a difference within rounding (尾差), "error" beyond it."""
+    d = abs((actual or ZERO) - (expected or ZERO))
+    if d == 0:
+        return None
+    return "warning" if d <= tolerance(unit) else "error"
+
+
+def dsum(values: Iterable[Decimal | None]) -> Decimal:
+    return sum((v for v in values if v is not None), ZERO)
+
+
+def money(d: Decimal | None) -> str:
+    """An amount as printed in a message: at least two decimals (68.2 → 68.20), more when typed so."""
+    s = format(d if d is not None else ZERO, "f")
+    whole, dot, frac = s.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
+def num(d: Decimal | None) -> object:
+    """A Decimal as the value written to a cell: int when whole, float otherwise, None for zero/blank."""
+    if d is None or d == 0:
+        return None
+    if d == d.to_integral_value():
+        return int(d)
+    return float(d)
+
+
+# ----------------------------------------------------------------------------------------------- identities
+
+@dataclass(frozen=True)
+class Identity:
+    """`target` = Σ `parts`, on every amount column of the table (a vertical identity)."""
+
+    target: Line
+    parts: tuple[Line, ...]
+    kind: str          # hierarchy (类/款 = Σ children) | total (总计 = Σ 类) | labelled (合计/小计/总计 of a labelled table)
+
+
+def norm_label(label: object) -> str:
+    """A row label as compared: label_key without leading numbering (一、 (一) 1.) and a trailing colon."""
+    k = label_key(label)
+    k = re.sub(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十0-9]+[)）]|[0-9]+[、.．])", "", k)
+    return k.rstrip(":：")
+
+
+# closing rows of labelled tables that are not "Σ items" (label → the rows they add up)
+ROW_SUMS: dict[str, tuple[str, ...]] = {
+    "收入总计": ("本年收入合计", "用事业基金弥补收支差额", "上年结转"),
+    "支出总计": ("本年支出合计", "结转下年"),
+}
+
+
+def is_coded(decl: TableDecl) -> bool:
+    return decl.code_kind in CODED
+
+
+def _parent(code: str, first: dict[str, Line]) -> Line | None:
+    if not code.isdigit():
+        return None
+    for n in (7, 5, 3):
+        if len(code) > n and code[:n] in first:
+            return first[code[:n]]
+    return None
+
+
+def hierarchy(table: Table) -> tuple[dict[int, list[Line]], list[Line]]:
+    """Children of each coded row (by sheet row) and the top-level rows of a coded table.
+
+    The parent of a code is the longest code in the table that is a proper prefix of it (项 → 款 → 类; a 项
+    whose 款 row is missing hangs under its 类). Rows without a code that carry amounts count as top-level."""
+    first: dict[str, Line] = {}
+    for ln in table.lines:
+        if ln.kind == "item" and ln.code:
+            first.setdefault(ln.code, ln)
+    children: dict[int, list[Line]] = defaultdict(list)
+    top: list[Line] = []
+    for ln in table.lines:
+        if ln.kind != "item":
+            continue
+        if not ln.code:
+            if any(v is not None for v in ln.amounts.values()):
+                top.append(ln)
+            continue
+        p = _parent(ln.code, first)
+        if p is None:
+            top.append(ln)
+        else:
+            children[p.row].append(ln)
+    return dict(children), top
+
+
+def identities(table: Table, decl: TableDecl) -> list[Identity]:
+    """Every vertical identity of one table (rows that must equal the sum of other rows)."""
+    out: list[Identity] = []
+    if not table.found or decl.single_row:
+        return out
+    if is_coded(decl):
+        children, top = hierarchy(table)
+        for ln in table.lines:
+            if ln.row in children:
+                out.append(Identity(ln, tuple(children[ln.row]), "hierarchy"))
+        for ln in table.lines:
+            if ln.kind == "total":
+                out.append(Identity(ln, tuple(top), "total"))
+        return out
+    items = [ln for ln in table.lines if ln.kind == "item"]
+    sections = [ln for ln in table.lines if ln.kind == "section"]
+    for s in sections:
+        parts = tuple(ln for ln in items if ln.section == s.label)
+        if parts:
+            out.append(Identity(s, parts, "labelled"))
+    by_key = {}
+    for ln in table.lines:
+        by_key.setdefault(norm_label(ln.label), ln)
+    for t in table.lines:
+        if t.kind != "total":
+            continue
+        k = norm_label(t.label)
+        if k in ROW_SUMS:
+            found: list[Line] = []
+            for p in ROW_SUMS[k]:
+                if p in by_key:
+                    found.append(by_key[p])
+                elif "合计" in p:          # no 本年收入合计 row: its items count directly
+                    found.extend(items)
+            parts = tuple(found)
+        elif "合计" in k or "总计" in k or k == "小计":
+            if sections:
+                parts = tuple(sections) + tuple(ln for ln in items if not ln.section)
+            else:
+                parts = tuple(items)
+        else:
+            continue       # an input closing row (上年结转, 结转下年, 用事业基金弥补收支差额)
+        out.append(Identity(t, parts, "labelled"))
+    return out
+
+
+def ordered_sums(decl: TableDecl):
+    """The declared row sums, a sum whose target is a part of another first (三公: 小计 before 合计)."""
+    sums = list(decl.sums)
+    targets = {s.target for s in sums}
+    done: list = []
+    while sums:
+        ready = [s for s in sums if not any(p in targets and p not in {d.target for d in done} and p != s.target
+                                            for p in s.parts)]
+        if not ready:
+            ready = sums[:1]
+        for s in ready:
+            done.append(s)
+            sums.remove(s)
+    return done
+
+
+def computed_columns(decl: TableDecl) -> set[str]:
+    return {c.key for c in decl.columns if c.computed} | {s.target for s in decl.sums}
+
+
+# ----------------------------------------------------------------------------------------------- recompute
+
+class TableCalc:
+    """One table's values as recalc will leave them: owned cells recomputed, the person's cells as typed."""
+
+    def __init__(self, table: Table, decl: TableDecl, overrides: dict[tuple[int, str], Decimal | None] | None = None):
+        self.table, self.decl = table, decl
+        self.cols = [c.key for c in decl.amount_columns if c.key in table.columns]
+        self.lines = {ln.row: ln for ln in table.lines}
+        self.ids = {i.target.row: i for i in identities(table, decl)}
+        self.sums = [s for s in ordered_sums(decl) if s.target in self.cols]
+        self.overrides = dict(overrides or {})
+        self._memo: dict[tuple[int, str], tuple[Decimal | None, bool]] = {}
+        self._by_code: dict[str, Line] | None = None
+
+    def raw(self, row: int, col: str) -> Decimal | None:
+        return self.lines[row].amounts.get(col)
+
+    def is_bad(self, row: int, col: str) -> bool:
+        return col in self.lines[row].bad
+
+    def value(self, row: int, col: str) -> Decimal | None:
+        return self._value(row, col)[0]
+
+    def _value(self, row: int, col: str) -> tuple[Decimal | None, bool]:
+        """(value after recalc, known) — unknown when a term is text that is not a number."""
+        key = (row, col)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = (self.raw(row, col), not self.is_bad(row, col))  # guards against cycles
+        ident = self.ids.get(row)
+        own = next((s for s in self.sums if s.target == col), None)
+        if ident is not None and own is not None:
+            # a computed column of a parent row: the row's own parts (each the sum of its children) — the same
+            # as the sum of the children's 合计, and still consistent when a parent keeps a figure of its own
+            res = self._sum([(row, p) for p in own.parts if p in self.cols], row, col)
+        elif ident is not None:
+            res = self._sum([(p.row, col) for p in ident.parts], row, col)
+        else:
+            res = self._leaf(row, col)
+        self._memo[key] = res
+        return res
+
+    def _leaf(self, row: int, col: str) -> tuple[Decimal | None, bool]:
+        if (row, col) in self.overrides:
+            return self.overrides[(row, col)], True
+        for s in self.sums:
+            if s.target == col:
+                return self._sum([(row, p) for p in s.parts if p in self.cols], row, col)
+        return self.raw(row, col), not self.is_bad(row, col)
+
+    def _sum(self, terms: list[tuple[int, str]], row: int, col: str) -> tuple[Decimal | None, bool]:
+        vals = [self._value(r, c) for r, c in terms]
+        if not all(ok for _, ok in vals) or self.is_bad(row, col):
+            return self.raw(row, col), False
+        if all(v is None for v, _ in vals) and self.raw(row, col) not in (None, ZERO):
+            return self.raw(row, col), True          # nothing to add up: keep what the person typed
+        total = dsum(v for v, _ in vals)
+        return (total if total != 0 else None), True
+
+    def total(self, col: str) -> Decimal:
+        """The table's total of one column after recalc: the total row, or the sum of the top-level rows."""
+        t = self.table.total_line()
+        if t is not None and col in self.cols:
+            return self.value(t.row, col) or ZERO
+        if is_coded(self.decl):
+            _, top = hierarchy(self.table)
+            return dsum(self.value(ln.row, col) for ln in top)
+        return dsum(self.value(ln.row, col) for ln in self.table.items())
+
+    def by_code(self) -> dict[str, Line]:
+        """The first row of each code."""
+        if self._by_code is None:
+            self._by_code = {}
+            for ln in self.table.lines:
+                if ln.kind == "item" and ln.code:
+                    self._by_code.setdefault(ln.code, ln)
+        return self._by_code
+
+    def has_figures(self) -> bool:
+        """Whether the table has any figure after recalc."""
+        return self.table.found and any(self.value(ln.row, c) not in (None, ZERO)
+                                        for ln in self.table.lines for c in self.cols)
+
+    def edits(self) -> list[Edit]:
+        out = []
+        computed = computed_columns(self.decl)
+        for ln in self.table.lines:
+            owned_row = ln.row in self.ids
+            for col in self.cols:
+                if not (owned_row or col in computed or (ln.row, col) in self.overrides):
+                    continue
+                cell = ln.cells.get(col)
+                if not cell:
+                    continue
+                new, known = self._value(ln.row, col)
+                if not known:
+                    continue
+                old = self.raw(ln.row, col)
+                if (new or ZERO) == (old or ZERO) or num(new) == num(old):
+                    continue            # num(): beyond 15 digits a cell holds the same double either way
+                out.append(Edit(self.table.sheet, cell, value=num(new)))
+        return out
+
+
+def recompute(book: Book) -> EditSet:
+    """The edits that make every owned cell what it must be (see the module docstring)."""
+    fam = get_family(book.family)
+    calcs: dict[str, TableCalc] = {}
+    order = [t.key for _, t in fam.tables()]
+    if book.family == "dept_budget":
+        # detail tables first, then the summaries that follow from them
+        summaries = ["expense_dept", "income_dept", "summary_dept_income", "summary_dept_expense",
+                     "summary_fin_income", "summary_fin_expense"]
+        order = [k for k in order if k not in summaries] + summaries
+    for key in order:
+        if key not in book.tables or not book.tables[key].found:
+            continue
+        decl = fam.table(key)
+        overrides = _summary_overrides(key, book, calcs) if book.family == "dept_budget" else {}
+        calcs[key] = TableCalc(book.tables[key], decl, overrides)
+    es = EditSet()
+    for key in order:
+        if key in calcs:
+            es.edits.extend(calcs[key].edits())
+    return es
+
+
+# ----------------------------------------------------------------------------------------------- summaries (部门预算公开)
+
+OTHER_INCOME = ("carryover", "soe", "biz_nonedu", "biz_edu", "operating", "other", "reserve")
+
+# 部门收支总表 income rows → 部门收入总表 columns
+SUMMARY_INCOME: dict[str, tuple[str, ...]] = {
+    "一般公共预算拨款收入": ("gpb",), "一般公共预算拨款": ("gpb",),
+    "政府性基金预算拨款收入": ("fund",), "政府性基金预算拨款": ("fund",),
+    "国有资本经营预算拨款收入": ("soe",), "国有资本经营预算拨款": ("soe",),
+    "事业收入预算": ("biz_nonedu", "biz_edu"), "事业收入": ("biz_nonedu", "biz_edu"),
+    "事业单位经营收入预算": ("operating",), "事业单位经营收入": ("operating",),
+    "其他收入预算": ("other",), "其他收入": ("other",),
+    "用事业基金弥补收支差额": ("reserve",),
+    "上年结转": ("carryover",),
+}
+# 财政拨款收支总表 本年收入 rows → 部门收入总表 columns
+FIN_INCOME: dict[str, str] = {"一般公共预算拨款": "gpb", "一般公共预算拨款收入": "gpb",
+                              "政府性基金预算拨款": "fund", "政府性基金预算拨款收入": "fund",
+                              "国有资本经营预算拨款": "soe", "国有资本经营预算拨款收入": "soe"}
+FIN_INCOME_SECTION = "本年收入"
+FIN_EXPENSE_SECTION = "本年支出"
+
+
+def fiscal_only(income: TableCalc | None) -> bool:
+    """Whether the department's only income is 一般公共预算 and 政府性基金 appropriations: the 部门收入总表 has
+    nothing in its other columns (a blank 部门收入总表 too — recalc fills its appropriation columns)."""
+    if income is None:
+        return False
+    return all(ln.amounts.get(c) in (None, ZERO) for ln in income.table.lines for c in OTHER_INCOME)
+
+
+def lei_by_name(table: Table | None) -> dict[str, Line]:
+    """The 类 rows of a 功能分类 table by name: as typed, and as the code catalogue names the row's code."""
+    from xltools import codes
+
+    out: dict[str, Line] = {}
+    if table is None:
+        return out
+    for ln in table.lines:
+        if ln.kind == "item" and ln.code and len(ln.code) == 3:
+            out.setdefault(norm_label(ln.label), ln)
+            try:
+                e = codes.lookup(ln.code, kind="func")
+            except Exception:  # a catalogue that cannot answer must not stop a recalc
+                e = None
+            if e is not None:
+                out.setdefault(norm_label(e.name), ln)
+    return out
+
+
+def _leaves(calc: TableCalc) -> list[Line]:
+    return [ln for ln in calc.table.lines if ln.kind == "item" and ln.code and ln.row not in calc.ids]
+
+
+def _summary_overrides(key: str, book: Book, calcs: dict[str, TableCalc]) -> dict[tuple[int, str], Decimal | None]:
+    table = book.tables[key]
+    gpb, fund = calcs.get("expense_gpb"), calcs.get("expense_fund")
+    sources = [c for c in (gpb, fund) if c is not None and c.has_figures()]
+    out: dict[tuple[int, str], Decimal | None] = {}
+    if key in ("expense_dept", "income_dept") and sources:
+        probe = TableCalc(table, get_family(book.family).table(key))
+        leaves = _leaves(probe)
+        codes_ = [s.by_code() for s in sources]
+        if key == "expense_dept" and not fiscal_only(calcs.get("income_dept") or _income_probe(book)):
+            return out
+        for ln in leaves:
+            hits = [(s, bc[ln.code]) for s, bc in zip(sources, codes_) if ln.code in bc]
+            if not hits:
+                continue
+            if key == "expense_dept":
+                for col in ("basic", "project"):
+                    if col in probe.cols:
+                        out[(ln.row, col)] = _nz(dsum(s.value(src.row, col) for s, src in hits))
+            else:
+                for s, col in ((gpb, "gpb"), (fund, "fund")):
+                    if col not in probe.cols or s is None or not s.has_figures():
+                        continue
+                    src = s.by_code().get(ln.code)
+                    out[(ln.row, col)] = _nz(s.value(src.row, "total") if src else None)
+        return out
+    income = calcs.get("income_dept")
+    if key == "summary_dept_income" and income is not None and income.has_figures():
+        for ln in table.lines:
+            cols = SUMMARY_INCOME.get(norm_label(ln.label))
+            if cols and "amount" in ln.cells and (ln.kind == "item" or norm_label(ln.label) in
+                                                 ("用事业基金弥补收支差额", "上年结转")):
+                out[(ln.row, "amount")] = _nz(dsum(income.total(c) for c in cols if c in income.cols))
+        return out
+    expense = calcs.get("expense_dept")
+    if key == "summary_dept_expense" and expense is not None and expense.has_figures():
+        lei = lei_by_name(expense.table)
+        for ln in table.items():
+            src = lei.get(norm_label(ln.label))
+            if src is not None and "amount" in ln.cells:
+                out[(ln.row, "amount")] = _nz(expense.value(src.row, "total"))
+        return out
+    if key == "summary_fin_income" and income is not None and income.has_figures():
+        for ln in table.items():
+            col = FIN_INCOME.get(norm_label(ln.label))
+            if col and norm_label(ln.section) == FIN_INCOME_SECTION and col in income.cols:
+                out[(ln.row, "amount")] = _nz(income.total(col))
+        return out
+    if key == "summary_fin_expense" and sources:
+        maps = {col: (c, lei_by_name(c.table)) for col, c in (("gpb", gpb), ("fund", fund))
+                if c is not None and c.has_figures()}
+        for ln in table.items():
+            if norm_label(ln.section) not in (FIN_EXPENSE_SECTION, ""):
+                continue
+            k = norm_label(ln.label)
+            if not any(k in lei for _, lei in maps.values()):
+                continue
+            for col, (c, lei) in maps.items():
+                if col in ln.cells:
+                    src = lei.get(k)
+                    out[(ln.row, col)] = _nz(c.value(src.row, "total") if src else None)
+    return out
+
+
+def _income_probe(book: Book) -> TableCalc | None:
+    t = book.tables.get("income_dept")
+    if t is None or not t.found:
+        return None
+    return TableCalc(t, get_family(book.family).table("income_dept"))
+
+
+def _nz(d: Decimal | None) -> Decimal | None:
+    return None if d is None or d == 0 else d
