@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
 _FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}  # ！…～ → !…~
@@ -19,8 +20,12 @@ def label_key(value: object) -> str:
     Chinese quotes folded (一般公共预算“三公”经费 == 一般公共预算"三公"经费)."""
     if value is None:
         return ""
-    s = halfwidth(str(value))
-    s = _SPACES.sub("", s)
+    return _label_key(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _label_key(s: str) -> str:
+    s = _SPACES.sub("", halfwidth(s))
     s = s.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
     return s.rstrip(":：")
 

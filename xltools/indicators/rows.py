@@ -230,7 +230,19 @@ def _layouts(book: Book) -> tuple[dict[str, str], str | None]:
     return by_key, project_layout
 
 
+_LAST: list = []   # (book, sets) of the last book asked about: the I rules all read the same sets
+
+
 def indicator_sets(book: Book) -> list[IndicatorSet]:
+    """Computed once per book (five rule groups ask for the same sets)."""
+    if _LAST and _LAST[0][0] is book:
+        return _LAST[0][1]
+    sets = _indicator_sets(book)
+    _LAST[:] = [(book, sets)]
+    return sets
+
+
+def _indicator_sets(book: Book) -> list[IndicatorSet]:
     """Every indicator table of a book that was found: the book's own (部门整体绩效目标表 / 项目绩效目标表) and
     one per project sheet, each with its 资金总额 — a project sheet's 资金总额（万元）, or for a one-project
     workbook the application's 资金总额 with its 金额单位."""
