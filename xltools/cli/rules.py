@@ -21,7 +21,9 @@ def run(args) -> int:
         print_json([{"code": r.code, "severity": r.severity, "title": r.title, "what": r.what, "why": r.why,
                      "example": r.example} for r in rules.values()])
     elif args.markdown:
-        print(markdown())
+        import sys
+
+        sys.stdout.write(markdown())
     else:
         for r in rules.values():
             print(f"{r.code}  {SEVERITY_ZH[r.severity]:<2}  {r.title}")
