@@ -39,17 +39,9 @@ def safe_sheet_name(name: str, taken: set[str]) -> str:
 def escape_text(v: object) -> object:
     """Text that would become a formula (= + - @ at the start) is written as text with a leading apostrophe
     quote prefix, so a value from a JSON file or a department name can never run as a formula."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") and len(v) > 1:
-        return "'" + v if v[:1] != "-" or not _is_number(v) else v
-    return v
+    from xltools.text import looks_like_formula
 
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s.replace(",", ""))
-        return True
-    except ValueError:
-        return False
+    return "'" + v if isinstance(v, str) and looks_like_formula(v) else v
 
 
 def _num(v: object) -> object:

@@ -118,3 +118,15 @@ def parse_ref(ref: str) -> tuple[int, int]:
     for ch in m.group(1):
         col = col * 26 + ord(ch) - 64
     return int(m.group(2)) - 1, col - 1
+
+
+def looks_like_formula(s: str) -> bool:
+    """Text a spreadsheet would run as a formula if typed: = + - @ at the start (a plain negative number such
+    as -12.5 excepted). Such text from data is written as text, never as a formula."""
+    if len(s) < 2 or s[0] not in "=+-@":
+        return False
+    try:
+        float(s.replace(",", ""))
+        return False
+    except ValueError:
+        return True

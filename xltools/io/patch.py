@@ -40,6 +40,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 from xltools.edits import MARK_FILLS, Edit, EditSet, ResultSheet
+from xltools.text import looks_like_formula
 from xltools.errors import UnreadableWorkbook
 from xltools.io.safety import check_file
 from xltools.io.writers import atomic_write
@@ -192,14 +193,6 @@ def _number_text(value) -> str:
             raise ValueError(f"无法写入非有限数值 {value!r}")
         return str(value)
     raise TypeError(value)
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s.replace(",", ""))
-        return True
-    except ValueError:
-        return False
 
 
 def _date_serial(value, date1904: bool) -> float:
@@ -1370,7 +1363,7 @@ class _Patcher:
             el = etree.Element(q("v"))
             el.text = _number_text(value)
         elif isinstance(value, str):
-            if value[:1] in "=+-@" and len(value) > 1 and not _is_number(value):
+            if looks_like_formula(value):
                 # text that Excel would read as a formula if a person re-entered it: quote-prefix it (the
                 # apostrophe Excel shows in the formula bar), as Excel does for '=… typed by hand
                 s = int(c.get("s", "0"))
