@@ -361,3 +361,27 @@ def test_empty_detail_behind_a_filled_summary(make_book):
     fs = [f for f in xs(make_book, d) if f.code == "X014"]
     assert {(f.sheet, f.expected) for f in fs} == {("政府性基金预算支出表", D(5))}
     assert len(fs) == 2 and any("部门收入总表" in f.message for f in fs)
+
+
+def test_a_consolidated_book_allows_each_units_rounding(dept_book, tmp_path):
+    """12 units each 0.01 apart between 功能分类 and 经济分类 sum to 0.12: a 尾差 warning, not an error."""
+    import openpyxl
+
+    from xltools.pipeline import check_file
+
+    wb = openpyxl.load_workbook(dept_book)
+    ws = wb["一般公共预算财政拨款基本支出预算表"]
+    total = next(r for r in range(1, 20) if ws.cell(r, 2).value == "合计")
+    ws.cell(total, 3).value = 494.83 + 0.11          # 0.12 away from the 494.82 of the other table
+    meta = wb["_xltools"]
+    meta.append(["kind", "consolidated"])
+    meta.append(["consolidated_units", "12"])
+    p = tmp_path / "total.xlsx"
+    wb.save(p)
+    _, report = check_file(p)
+    x003 = [f for f in report.findings if f.code == "X003"]
+    assert x003 and all(f.severity == "warning" for f in x003)
+    meta.cell(meta.max_row, 2).value = "1"
+    wb.save(p)
+    _, report = check_file(p)
+    assert any(f.code == "X003" and f.severity == "error" for f in report.findings)

@@ -25,11 +25,22 @@ def apply_explanations(book: Book, findings: list[Finding]) -> list[Finding]:
     return out
 
 
+def rounding_units(book: Book) -> int:
+    """A consolidated book (xltools batch consolidate) sums N departments, each within its own 尾差."""
+    n = str(book.meta.get("consolidated_units") or "1")
+    return int(n) if book.meta.get("kind") == "consolidated" and n.isdigit() and int(n) > 0 else 1
+
+
 def check_grids(grids: Grids) -> tuple[Book, Report]:
     from xltools.rules.registry import run_checks
+    from xltools.subtotals import ROUNDING_UNITS
 
     book, findings = parse_book(grids)
-    findings = findings + run_checks(book)
+    token = ROUNDING_UNITS.set(rounding_units(book))
+    try:
+        findings = findings + run_checks(book)
+    finally:
+        ROUNDING_UNITS.reset(token)
     return book, Report(apply_explanations(book, findings), grids.source)
 
 

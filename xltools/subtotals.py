@@ -43,6 +43,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from contextvars import ContextVar
 from decimal import Decimal
 
 from xltools.edits import Edit, EditSet
@@ -56,9 +57,15 @@ CODED = ("func", "econ_dept")
 
 # ----------------------------------------------------------------------------------------------- tolerance
 
+# how many units' rounding a difference may hold: 1 for a department's own book; N for a bureau's consolidation
+# of N departments (each within its own 尾差, the sum may differ by up to N × 0.01). Set by pipeline.check_grids.
+ROUNDING_UNITS: ContextVar[int] = ContextVar("rounding_units", default=1)
+
+
 def tolerance(unit: str) -> Decimal:
-    """The rounding allowance of one unit: 1 元, else 0.01 (万元, 千元)."""
-    return Decimal(1) if (unit or "").strip() == "元" else Decimal("0.01")
+    """The rounding allowance: 1 元, else 0.01 (万元, 千元) — per unit consolidated into the book."""
+    one = Decimal(1) if (unit or "").strip() == "元" else Decimal("0.01")
+    return one * max(1, ROUNDING_UNITS.get())
 
 
 def grade(expected: Decimal | None, actual: Decimal | None, unit: str) -> str | None:
