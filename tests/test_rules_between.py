@@ -266,8 +266,10 @@ def test_year_and_unit_consistency(make_book):
     fs = xs(make_book, d, "X02")
     assert {(f.code, f.cell, f.expected, f.actual) for f in fs if f.sheet == "单位信息"} == {
         ("X020", "C6", 2022, 2021), ("X020", "C7", 2021, 2020)}
-    # the projects end in 2021, before the 2022 budget year
-    assert {(f.severity, f.actual) for f in fs if f.sheet != "单位信息"} == {("warning", 2021)}
+    # the projects end in 2021, before the 2022 budget year (warnings); the header bands still say 2021年预算数
+    # (errors: the template of another year)
+    assert {(f.severity, f.actual) for f in fs if f.sheet != "单位信息"} == {("warning", 2021), ("error", 2021)}
+    assert all(f.severity == "warning" for f in fs if f.sheet.startswith("项目"))
     import openpyxl
 
     path = make_book(clean_data())
@@ -385,3 +387,21 @@ def test_a_consolidated_book_allows_each_units_rounding(dept_book, tmp_path):
     wb.save(p)
     _, report = check_file(p)
     assert any(f.code == "X003" and f.severity == "error" for f in report.findings)
+
+
+def test_a_stale_year_in_a_header_band_or_title_is_reported(dept_book, tmp_path):
+    import openpyxl
+
+    from xltools.pipeline import check_file
+
+    wb = openpyxl.load_workbook(dept_book)
+    ws = wb["一般公共预算财政拨款支出预算表"]
+    ref = next(c.coordinate for row in ws.iter_rows(max_row=4) for c in row if c.value == "2021年预算数")
+    ws[ref] = "2020年预算数"                      # last year's template reused
+    p = tmp_path / "stale.xlsx"
+    wb.save(p)
+    book, report = check_file(p)
+    assert ("一般公共预算财政拨款支出预算表", ref, "2020年预算数") in book.texts
+    assert [(f.code, f.cell) for f in report.findings if f.code == "X020"] == [("X020", ref)]
+    _, clean = check_file(dept_book)
+    assert not [f for f in clean.findings if f.code in ("X020", "X021")]

@@ -143,6 +143,7 @@ class Book:
     source: str = ""
     meta: dict[str, str] = field(default_factory=dict)
     explanations: tuple[Explanation, ...] = ()
+    texts: tuple[tuple[str, str, str], ...] = ()   # (sheet, cell, text) of titles, 单位 lines and header bands
 
     @property
     def info(self) -> Form:

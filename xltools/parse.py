@@ -461,6 +461,7 @@ def parse_book(grids: Grids, family: Family | None = None) -> tuple[Book, list[F
 
     tables: dict[str, Table] = {}
     indicators: dict[str, IndicatorTable] = {}
+    texts: list[tuple[str, str, str]] = []
     for d in fam.sheets:
         if d.repeat or d.key == info_decl.key:
             continue
@@ -471,7 +472,12 @@ def parse_book(grids: Grids, family: Family | None = None) -> tuple[Book, list[F
         if d.fields:
             forms[d.key] = parse_form(view, d.fields, findings)
         if d.tables:
-            tables.update(parse_sheet_tables(view, d, year, unit, findings))
+            parsed = parse_sheet_tables(view, d, year, unit, findings)
+            tables.update(parsed)
+            band = max((t.header_row for t in parsed.values()), default=1)
+            texts += _texts(view, range(0, max(band, 1)))
+        else:
+            texts += _texts(view, range(0, 1))   # the title line
         if d.indicators:
             indicators[d.indicators.key] = parse_indicators(view, d.indicators, findings, year)
 
@@ -493,8 +499,14 @@ def parse_book(grids: Grids, family: Family | None = None) -> tuple[Book, list[F
 
     explanations = parse_explanations(views[EXPLAIN_SHEET]) if EXPLAIN_SHEET in views else ()
     book = Book(fam.family, year, unit, forms, tables, indicators, tuple(projects), tuple(names),
-                grids.source, meta, explanations)
+                grids.source, meta, explanations, tuple(texts))
     return book, findings
+
+
+def _texts(view: SheetView, rows: range) -> list[tuple[str, str, str]]:
+    """(sheet, cell, text) of the typed text cells in the given rows (titles, 单位 lines, header bands)."""
+    return [(view.name, cell_ref(r, c), v.strip()) for r in rows if r < view.height
+            for c, v in enumerate(view.grid[r]) if isinstance(v, str) and v.strip()]
 
 
 def parse_explanations(view: SheetView) -> tuple[Explanation, ...]:

@@ -2,8 +2,8 @@
 
 What the model carries is checked: the 单位信息 year and unit against the ones the template was issued with
 (the `_xltools` record), the prior year, the project periods, and every text a person typed (forms, row labels,
-indicators). Sheet titles and header bands ("2021年预算数") are not in the model yet; when the parser records
-them as `Book.texts` ((sheet, cell, text) of the title rows and header bands), they are checked here too.
+indicators). Sheet titles and header bands ("2021年预算数") come as `Book.texts` ((sheet, cell, text)) and are checked for the
+year too.
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from xltools.rules.registry import check
 from xltools.text import halfwidth
 
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-_UNIT = re.compile(r"单位[:：]\s*(万元|千元|元)")
 PLACEHOLDER = re.compile(r"(?<![A-Za-z])[Xx]{2,}(?![A-Za-z])|[×✕╳]{2,}|[○〇□]{2,}|待填写|请填写|待补充|此处填写|（填写[^）]*）")
 
 
@@ -50,7 +49,7 @@ def year_unit(book: Book):
             if end is not None and end < year:
                 yield rule("X020").finding(p.sheet, p.form.cell("end"), expected=year, actual=end,
                                            severity="warning", where=f"{p.sheet}“项目终止时间”", exp=year, act=end)
-        for sheet, cell, text in getattr(book, "texts", ()):
+        for sheet, cell, text in book.texts:
             for m in _YEAR.finditer(halfwidth(str(text))):
                 y = int(m.group(1))
                 if y != year and (y != year - 1 or "上年" not in text):
@@ -62,12 +61,7 @@ def year_unit(book: Book):
     if unit and meta_unit and meta_unit != unit:
         yield rule("X021").finding(info.sheet, info.cell("unit"), expected=unit, actual=meta_unit,
                                    where="模板（下发时的金额单位）", exp=unit, act=meta_unit)
-    if unit:
-        for sheet, cell, text in getattr(book, "texts", ()):
-            m = _UNIT.search(halfwidth(str(text)).replace(" ", ""))
-            if m and m.group(1) != unit:
-                yield rule("X021").finding(sheet, cell, expected=unit, actual=m.group(1), where=f"“{text}”",
-                                           exp=unit, act=m.group(1))
+    # a sheet's own "单位：元" line against 单位信息 is S004, reported by the parser where it reads that line
 
 
 def _first_year(v: object) -> int | None:
@@ -100,7 +94,7 @@ def _texts(book: Book) -> Iterator[tuple[str, str, str, str]]:
                 text = getattr(ind, key, "")
                 if text and ind.cells.get(key):
                     yield it.sheet, ind.cells[key], text[:20], text
-    for sheet, cell, text in getattr(book, "texts", ()):
+    for sheet, cell, text in book.texts:
         yield sheet, cell, str(text)[:20], str(text)
 
 
