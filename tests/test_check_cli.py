@@ -103,3 +103,13 @@ def test_annotate_option(dept_book, tmp_path):
 def test_rules_listing_names_the_codes(code):
     rc, out, _ = xl("rules", "--json")
     assert rc == 0 and any(r["code"] == code for r in json.loads(out))
+
+
+def test_a_sheet_name_alone_explains_that_finding_anywhere_on_the_sheet(dept_book, tmp_path):
+    book = tmp_path / "book.xlsx"
+    shutil.copy(dept_book, book)
+    _explain(book, [("T002", "部门支出总表", "整张表的尾差均按财政系统数")])
+    _, rep = report_of(book)
+    by = {(f["code"], f["sheet"], f["cell"]): f for f in rep["findings"]}
+    assert by[("T002", "部门支出总表", "D5")]["explained"] == "整张表的尾差均按财政系统数"
+    assert by[("T002", GPB, "D5")]["explained"] == ""

@@ -526,7 +526,9 @@ def parse_explanations(view: SheetView) -> tuple[Explanation, ...]:
         code, place, reason = vals.get("code", ""), vals.get("place", ""), vals.get("reason", "")
         if not code or not reason:
             continue
-        sheet, _, cell = place.rpartition("!")
+        sheet, bang, cell = place.rpartition("!")
+        if not bang:                    # just a sheet name: the finding anywhere on that sheet
+            sheet, cell = place, ""
         out.append(Explanation(code.upper(), sheet.strip("'"), cell.replace("$", ""), reason, rr + 1))
     return tuple(out)
 
