@@ -14,13 +14,16 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _steps(example: Path) -> list[tuple[str, list[str]]]:
-    """(title, argv) of the main job: fill-codes → recalc → check (annotated copy) → explain."""
+def _steps(example: Path, coded: bool = True) -> list[tuple[str, list[str]]]:
+    """(title, argv) of the main job: fill-codes → recalc (books with 科目 tables) → check (annotated copy) →
+    explain."""
     stem, d = example.stem, example.parent
     filled = d / f"{stem}.科目已填充.xlsx"
-    return [
+    tables = [
         ("填充科目名称", ["fill-codes", str(example), "-o", str(filled)]),
         ("重算合计", ["recalc", str(filled), "-o", str(d / f"{stem}.已重算.xlsx")]),
+    ] if coded else []
+    return tables + [
         ("校验并标注", ["check", str(example), "--annotate", str(d / f"{stem}.校验结果.xlsx")]),
         ("生成情况说明（Word）", ["explain", str(example), "-o", str(d / f"{stem}.情况说明.docx")]),
         ("生成情况说明（Markdown）", ["explain", str(example), "-o", str(d / f"{stem}.情况说明.md")]),
@@ -47,7 +50,7 @@ def run(args) -> int:
         name = info.get(fam.name_field) or ""
         path = save_book(build_workbook(fam, data), out / book_filename(fam, name, data["year"]))
         print(f"\n=== 示例工作簿：{path}")
-        for title, argv in _steps(path):
+        for title, argv in _steps(path, coded=bool(fam.tables())):
             if argv[0] not in verbs:
                 continue
             if "--annotate" in argv and not _has("xltools.annotate"):
