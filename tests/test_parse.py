@@ -210,3 +210,30 @@ def test_split_codes_carry_kuan_down_and_keep_a_code_cell(tmp_path):
     t = book.tables["expense_gpb"]
     assert [ln.code for ln in t.lines] == ["208", "20805", "2080505", "2080506"]
     assert t.lines[3].cells["code"] == "A5"
+
+
+@pytest.mark.parametrize("groups", ["merged", "first-cell-only", "none"])
+def test_two_sided_summary_with_group_labels_merged_typed_once_or_missing(tmp_path, groups):
+    """部门收支总表 as people type it: 收入 / 支出 over 项目 | 预算数, merged, typed in the first cell only, or absent."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "部门收支总表"
+    ws["A1"] = "某单位部门收支总表"
+    if groups != "none":
+        ws["A3"], ws["C3"] = "收入", "支出"
+        if groups == "merged":
+            ws.merge_cells("A3:B3")
+            ws.merge_cells("C3:D3")
+    for c, v in enumerate(["项目", "预算数", "项目", "预算数"], start=1):
+        ws.cell(4, c, v)
+    ws.append(["一般公共预算拨款收入", 100, "一般公共服务支出", 60])
+    ws.append([None, None, "社会保障和就业支出", 40])
+    ws.append(["收入总计", 100, "支出总计", 100])
+    p = tmp_path / "two.xlsx"
+    wb.save(p)
+    book, findings = read_book(p)
+    inc, exp = book.tables["summary_dept_income"], book.tables["summary_dept_expense"]
+    assert [(ln.label, ln.amounts["amount"]) for ln in inc.lines] == [("一般公共预算拨款收入", D(100)), ("收入总计", D(100))]
+    assert [ln.label for ln in exp.lines] == ["一般公共服务支出", "社会保障和就业支出", "支出总计"]
+    assert exp.lines[1].cells["amount"] == "D6"
+    assert not [f for f in findings if f.code == "S002" and f.sheet == "部门收支总表"]

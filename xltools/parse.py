@@ -216,6 +216,12 @@ def _group_ok(view: SheetView, r: int, c: int, col: Column, year: int | None) ->
     g = label_key(col.group_text(year))
     for rr in range(max(0, r - 3), r):
         k = view.key(rr, c)
+        cc = c
+        while not k and cc > 0 and view.key(r, cc - 1):
+            # a group label typed in the first cell only (not merged) covers the empty cells after it,
+            # as far as the header row below goes on
+            cc -= 1
+            k = view.key(rr, cc)
         if not k:
             continue
         if k == g or ("{year}" in col.group and k.endswith(label_key(col.group.split("}", 1)[1]))):
@@ -248,7 +254,8 @@ def assign_columns(view: SheetView, r: int, columns: tuple[Column, ...], year: i
     for col in columns:
         cands = [c for c in _candidates(view, r, col) if c not in taken]
         grouped = [c for c in cands if _group_ok(view, r, c, col, year)]
-        pick = (grouped or (cands if not col.group or len(cands) == 1 else []))
+        # without a readable group (收入/支出 …) the parts take the repeated labels left to right
+        pick = grouped or cands
         if pick:
             found[col.key] = pick[0]
             taken.add(pick[0])
