@@ -237,3 +237,21 @@ def test_two_sided_summary_with_group_labels_merged_typed_once_or_missing(tmp_pa
     assert [ln.label for ln in exp.lines] == ["一般公共服务支出", "社会保障和就业支出", "支出总计"]
     assert exp.lines[1].cells["amount"] == "D6"
     assert not [f for f in findings if f.code == "S002" and f.sheet == "部门收支总表"]
+
+
+@pytest.mark.parametrize("sheet_name", ["表5", "表5-一般公共预算财政拨款支出预算表", "附件2 一般公共预算财政拨款支出预算表",
+                                        "5.一般公共预算财政拨款支出预算表"])
+def test_numbered_or_bare_sheet_names_and_label_variants(tmp_path, sheet_name):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet_name
+    ws["A1"] = "2021年一般公共预算财政拨款支出预算表"
+    ws.append(["功能分类科目编码", "功能分类科目名称", "合计", "基本支出", "项目支出"])
+    ws.append([None, "合计", 30, 10, 20])
+    ws.append(["201", "一般公共服务支出", 30, 10, 20])
+    p = tmp_path / "numbered.xlsx"
+    wb.save(p)
+    book, findings = read_book(p)
+    t = book.tables["expense_gpb"]
+    assert t.sheet == sheet_name
+    assert [(ln.code, ln.kind, ln.amounts["total"]) for ln in t.lines] == [(None, "total", D(30)), ("201", "item", D(30))]

@@ -105,9 +105,14 @@ class SheetView:
         return None
 
 
+_SHEET_NUMBERING = re.compile(r"^(?:附件|附表|表)?[0-9一二三四五六七八九十]+(?:[-_.、:：)）]|$)*")
+
+
 def _sheet_matches(name: str, decl: SheetDecl) -> bool:
+    """By the sheet's name, also when numbered the way bureaus number them: 表1-部门收支总表, 附件2 …, 3.…"""
     k = label_key(name)
-    return any(label_key(n) == k for n in decl.names)
+    keys = {label_key(n) for n in decl.names}
+    return k in keys or _SHEET_NUMBERING.sub("", k, count=1) in keys
 
 
 def _title_matches(view: SheetView, decl: SheetDecl) -> bool:
