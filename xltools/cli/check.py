@@ -23,6 +23,17 @@ def _codes(s: str | None) -> list[str] | None:
     return [x.strip() for x in s.split(",") if x.strip()] if s else None
 
 
+def _width(s: str) -> int:
+    """Columns a text takes in a terminal: CJK characters and full-width forms take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s)
+
+
+def _pad(s: str, width: int) -> str:
+    return s + " " * max(0, width - _width(s))
+
+
 def render_text(report) -> str:
     rows = [("位置", "代码", "级别", "说明")]
     for f in report.findings:
@@ -31,9 +42,10 @@ def render_text(report) -> str:
         rows.append((where, f.code, level, f.message))
     out = []
     if len(rows) > 1:
-        w0 = min(max(len(r[0]) for r in rows), 40)
+        w0 = min(max(_width(r[0]) for r in rows), 48)
+        w2 = max(_width(r[2]) for r in rows)
         for r in rows:
-            out.append(f"{r[0]:<{w0}}  {r[1]:<5} {r[2]:<4} {r[3]}")
+            out.append(f"{_pad(r[0], w0)}  {r[1]:<5} {_pad(r[2], w2)}  {r[3]}")
     s = report.stats()
     out.append(f"共 {s['errors']} 个错误、{s['warnings']} 个警告、{s['infos']} 个提示"
                + (f"，{s['explained']} 个已说明" if s["explained"] else "") + "。")
