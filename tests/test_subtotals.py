@@ -210,3 +210,45 @@ def test_cli_unusable_input(tmp_path, content):
     rc, out = xl("recalc", path)
     assert rc == 2 and "Traceback" not in out and out.strip()
     assert not (tmp_path / "bad.recalc.xlsx").exists()
+
+
+def test_recalc_fills_the_summary_tables_of_a_fresh_template(tmp_path):
+    """The accountant types only the 一般公共预算 detail into a newly issued workbook: recalc writes the 科目 rows
+    into 部门支出总表 / 部门收入总表 and the 类 lines into the 收支总表s, then their amounts; a second run changes
+    nothing."""
+    import openpyxl
+
+    from xltools.cli import main
+    from xltools.parse import read_book
+    from xltools.pipeline import check_file
+
+    book = tmp_path / "new.xlsx"
+    assert main(["new", "--family", "dept_budget", "--year", "2025", "--unit-name", "某区统计局", "-o", str(book)]) == 0
+    wb = openpyxl.load_workbook(book)
+    ws = wb["一般公共预算财政拨款支出预算表"]
+    for i, (code, name, basic, project) in enumerate([("201", "一般公共服务支出", None, None),
+                                                      ("20105", "统计信息事务", None, None),
+                                                      ("2010501", "行政运行", 120.5, None),
+                                                      ("2010502", "一般行政管理事务", None, 30),
+                                                      ("208", "社会保障和就业支出", None, None),
+                                                      ("20805", "行政事业单位养老支出", None, None),
+                                                      ("2080505", "机关事业单位基本养老保险缴费支出", 12.3, None)], start=6):
+        ws.cell(i, 1, code), ws.cell(i, 2, name), ws.cell(i, 4, basic), ws.cell(i, 5, project)
+    wb.save(book)
+    out = tmp_path / "out.xlsx"
+    assert main(["recalc", str(book), "-o", str(out)]) == 0
+    b, _ = read_book(out)
+    D = Decimal
+    assert [(ln.code, ln.amounts["total"]) for ln in b.tables["expense_dept"].lines] == [
+        (None, D("162.8")), ("201", D("150.5")), ("20105", D("150.5")), ("2010501", D("120.5")),
+        ("2010502", D("30")), ("208", D("12.3")), ("20805", D("12.3")), ("2080505", D("12.3"))]
+    assert b.tables["income_dept"].total_line().amounts["gpb"] == D("162.8")
+    assert [(ln.label, ln.amounts["amount"]) for ln in b.tables["summary_dept_expense"].items()] == [
+        ("一般公共服务支出", D("150.5")), ("社会保障和就业支出", D("12.3"))]
+    _, report = check_file(out)
+    left = [(f.code, f.sheet) for f in report.findings if f.code[0] in "TX" and f.severity == "error"]
+    assert left == [("X014", "一般公共预算财政拨款基本支出预算表")]     # the 经济分类 detail is the person's to type
+    again = tmp_path / "again.xlsx"
+    assert main(["recalc", str(out), "-o", str(again)]) == 0
+    _, report2 = check_file(again)
+    assert [f.to_dict() for f in report2.findings] == [f.to_dict() for f in report.findings]

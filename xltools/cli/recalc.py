@@ -29,13 +29,11 @@ def recalc_file(src: str | Path, dst: str | Path, *, backup: bool = False):
     from xltools.io.patch import apply_edits
     from xltools.io.readers import read_grids
     from xltools.io.writers import atomic_write
-    from xltools.parse import parse_book
-    from xltools.subtotals import recompute
+    from xltools.subtotals import recompute_grids
     from xltools.text import parse_ref
 
     grids = read_grids(src)
-    book, _ = parse_book(grids)
-    edits = recompute(book)
+    _, edits = recompute_grids(grids)
     old = {}
     for e in edits.edits:
         r, c = parse_ref(e.cell)

@@ -192,9 +192,9 @@ def _call_with(fn, **available):
 
 @button("recompute", "重算合计", "计算", "AutoSum")
 def recompute(book) -> Outcome:
-    calc = core("xltools.subtotals", "recompute")
-    _, model, _ = _parse(book)
-    edits = calc(model)
+    calc = core("xltools.subtotals", "recompute_grids")
+    grids = bookio.read_grids(book)
+    _, edits = calc(grids)          # the summary tables' missing 科目 rows first, then every total
     counts = bookio.apply_edits(book, edits)
     n = counts["values"]
     msg = (f"已重算合计，改动了 {n} 个合计单元格（填写的数字未改动）。" if n
