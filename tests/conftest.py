@@ -14,6 +14,19 @@ EXAMPLE_NAMES = {"dept": "重庆市潼南区政务服务管理办公室", "p000"
                  "p002": "政务中心运行维护经费", "p003": "政务中心窗口服务经费"}
 
 
+@pytest.fixture(autouse=True)
+def _home(tmp_path, monkeypatch):
+    """Every test gets an empty XLTOOLS_HOME: the real ~/.xltools (a catalogue the person running the tests
+    imported) is never read or written. Yields that folder."""
+    from xltools import codes
+
+    home = tmp_path / "xlhome"
+    monkeypatch.setenv("XLTOOLS_HOME", str(home))
+    codes.reload_catalogue()
+    yield home
+    codes.reload_catalogue()
+
+
 @pytest.fixture(scope="session")
 def examples_dir(tmp_path_factory) -> Path:
     """The four example workbooks, written once per test session (read-only: copy before writing)."""

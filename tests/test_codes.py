@@ -22,17 +22,9 @@ from xltools.codes.normalise import (
 from xltools.errors import BadDeclaration, InputNotFound
 
 DATA = Path(catmod.__file__).parent / "data"
-REFERENCE = Path("/work/shared/reference")
+REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
 
 
-@pytest.fixture(autouse=True)
-def _home(tmp_path, monkeypatch):
-    """Every test gets an empty XLTOOLS_HOME: the real ~/.xltools is never read or written."""
-    home = tmp_path / "xlhome"
-    monkeypatch.setenv("XLTOOLS_HOME", str(home))
-    codes.reload_catalogue()
-    yield home
-    codes.reload_catalogue()
 
 
 FW = str.maketrans("0123456789", "０１２３４５６７８９")

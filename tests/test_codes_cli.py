@@ -8,17 +8,9 @@ import json
 
 import pytest
 
-from xltools import codes
 from xltools.cli import codes as codes_cli
 
 
-@pytest.fixture(autouse=True)
-def _home(tmp_path, monkeypatch):
-    home = tmp_path / "xlhome"
-    monkeypatch.setenv("XLTOOLS_HOME", str(home))
-    codes.reload_catalogue()
-    yield home
-    codes.reload_catalogue()
 
 
 def _main():

@@ -18,12 +18,6 @@ GPB = "一般公共预算财政拨款支出预算表"
 BASIC = "一般公共预算财政拨款基本支出预算表"
 
 
-@pytest.fixture(autouse=True)
-def _home(tmp_path, monkeypatch):
-    monkeypatch.setenv("XLTOOLS_HOME", str(tmp_path / "xlhome"))
-    codes.reload_catalogue()
-    yield tmp_path / "xlhome"
-    codes.reload_catalogue()
 
 
 def _row(code, label="", amount=None, kind="item"):

@@ -18,7 +18,7 @@ from xltools.indicators.values import (
     Comparison, IndicatorValue, format_value, is_placeholder, parse_comparison, parse_value, to_yuan,
 )
 
-SEEDS = Path("/work/shared/seeds/clean")
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds" / "clean"
 # file → (value column, unit column or None, comparison column or None)
 SEED_FILES = {
     "000_indicators.csv": ("指标值", "度量单位", "指标性质"),

@@ -15,13 +15,6 @@ SUMMARY = "部门收支总表"
 FIN = "财政拨款收支总表"
 
 
-@pytest.fixture(autouse=True)
-def _home(tmp_path, monkeypatch):
-    """The bundled catalogue only: a catalogue the person running the tests imported must not leak in."""
-    monkeypatch.setenv("XLTOOLS_HOME", str(tmp_path / "xlhome"))
-    codes.reload_catalogue()
-    yield tmp_path / "xlhome"
-    codes.reload_catalogue()
 
 
 def row(code=None, label="", total=None, kind="item", **amounts) -> dict:

@@ -105,25 +105,17 @@ def _failed_row(rel: str, path: Path, reason: str) -> dict:
 
 def batch_check(folder: str | Path, *, jobs: int | None = None, timeout: float | None = None,
                 memory_mb: int | None = None, exclude: tuple = (), progress=None) -> BatchResult:
-    from xltools.batch.discover import find_workbooks, relative
-    from xltools.batch.pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, run_isolated
-    from xltools.batch.tasks import inspect, warm
+    from xltools.batch.discover import find_workbooks
+    from xltools.batch.tasks import inspect_files
 
     root = Path(folder)
     files = find_workbooks(root, exclude=exclude)
     result = BatchResult(root)
     if not files:
         return result
-    if progress is not None:
-        progress.total = len(files)
-    warm()
     rows: list[dict | None] = [None] * len(files)
-    for oc in run_isolated(inspect, [(str(p), "check") for p in files], jobs=jobs,
-                           timeout=timeout or DEFAULT_TIMEOUT, memory_mb=memory_mb or DEFAULT_MEMORY_MB):
-        p = files[oc.index]
-        rel = relative(p, root)
-        if progress is not None:
-            progress.update(rel)
+    for oc, p, rel in inspect_files(files, root, "check", jobs=jobs, timeout=timeout, memory_mb=memory_mb,
+                                    progress=progress):
         if not oc.ok:
             rows[oc.index] = _failed_row(rel, p, f"“{p.name}” {oc.reason}，已跳过。请用 Excel 打开检查后另存再试。")
             rows[oc.index]["_id"] = oc.index
@@ -135,8 +127,6 @@ def batch_check(folder: str | Path, *, jobs: int | None = None, timeout: float |
         result.spool.put(oc.index, r.pop("findings"))
         r.update(file=rel, note="", _id=oc.index)
         rows[oc.index] = r
-    if progress is not None:
-        progress.close()
     result.rows = [r for r in rows if r is not None]
     _mark_duplicates(result.rows)
     return result

@@ -154,23 +154,15 @@ def prior_figures(book: Book) -> dict:
 
 def load_prior(folder: str | Path, *, jobs: int | None = None, timeout: float | None = None,
                memory_mb: int | None = None, progress=None) -> tuple[list[PriorBook], list[str]]:
-    from xltools.batch.discover import find_workbooks, relative
-    from xltools.batch.pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, run_isolated
-    from xltools.batch.tasks import UNREADABLE, inspect, warm
+    from xltools.batch.discover import find_workbooks
+    from xltools.batch.tasks import UNREADABLE, inspect_files
 
     root = Path(folder)
     files = find_workbooks(root)
-    if progress is not None:
-        progress.total = len(files)
-    warm()
     books: list[PriorBook] = []
     bad: list[str] = []
-    for oc in run_isolated(inspect, [(str(p), "prior") for p in files], jobs=jobs,
-                           timeout=timeout or DEFAULT_TIMEOUT, memory_mb=memory_mb or DEFAULT_MEMORY_MB):
-        p = files[oc.index]
-        rel = relative(p, root)
-        if progress is not None:
-            progress.update(rel)
+    for oc, _, rel in inspect_files(files, root, "prior", jobs=jobs, timeout=timeout, memory_mb=memory_mb,
+                                    progress=progress):
         if not oc.ok:
             bad.append(f"“{rel}” {oc.reason}")
             continue
@@ -181,8 +173,6 @@ def load_prior(folder: str | Path, *, jobs: int | None = None, timeout: float | 
             bad.append(r["reason"])
             continue
         books.append(PriorBook(rel, r["unit_name"], r["unit_code"], r["year"], r["unit"], r.get("prior") or {}))
-    if progress is not None:
-        progress.close()
     books.sort(key=lambda b: b.file)
     return books, bad
 

@@ -133,3 +133,24 @@ def _text(v) -> str:
     from xltools.text import cell_text
 
     return cell_text(v)
+
+
+def inspect_files(files: list[Path], root: Path, purpose: str, *, jobs: int | None = None,
+                  timeout: float | None = None, memory_mb: int | None = None, progress=None):
+    """Run `inspect(path, purpose)` over the files in isolated workers, reporting progress; yields
+    (outcome, path, path relative to root) as each file finishes (outcome.ok False: the worker failed)."""
+    from xltools.batch.discover import relative
+    from xltools.batch.pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, run_isolated
+
+    if progress is not None:
+        progress.total = len(files)
+    warm()
+    for oc in run_isolated(inspect, [(str(p), purpose) for p in files], jobs=jobs,
+                           timeout=timeout or DEFAULT_TIMEOUT, memory_mb=memory_mb or DEFAULT_MEMORY_MB):
+        p = files[oc.index]
+        rel = relative(p, root)
+        if progress is not None:
+            progress.update(rel)
+        yield oc, p, rel
+    if progress is not None:
+        progress.close()

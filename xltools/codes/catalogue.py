@@ -350,23 +350,25 @@ class Catalogue:
         return Entry(e.code, name, e.kind, e.level, e.parent, e.year, source, e.confidence, tuple(former))
 
     # -- queries ---------------------------------------------------------------------------------------
-    def lookup(self, code: object, year: object = None, kind: str | None = None) -> Entry | None:
+    @staticmethod
+    def _resolve(code: object, kind: str | None) -> tuple[str, str] | None:
+        """(normalised code, kind) — the kind given, or inferred from the code — or None."""
         c = normalise_code(code)
         if not c:
             return None
         k = kind_key(kind) if kind else infer_kind(c)
-        if k is None:
-            return None
-        return self.view(k, year).by_code.get(c)
+        return (c, k) if k is not None else None
+
+    def lookup(self, code: object, year: object = None, kind: str | None = None) -> Entry | None:
+        ck = self._resolve(code, kind)
+        return self.view(ck[1], year).by_code.get(ck[0]) if ck else None
 
     def parents(self, code: object, year: object = None, kind: str | None = None) -> list[Entry]:
         """The 类 (and 款) above a code, top first; levels missing from a partial list are left out."""
-        c = normalise_code(code)
-        if not c:
+        ck = self._resolve(code, kind)
+        if ck is None:
             return []
-        k = kind_key(kind) if kind else infer_kind(c)
-        if k is None:
-            return []
+        c, k = ck
         by_code = self.view(k, year).by_code
         out: list[Entry] = []
         p = parent_code(c)
@@ -379,13 +381,8 @@ class Catalogue:
         return out
 
     def children(self, code: object, year: object = None, kind: str | None = None) -> list[Entry]:
-        c = normalise_code(code)
-        if not c:
-            return []
-        k = kind_key(kind) if kind else infer_kind(c)
-        if k is None:
-            return []
-        return list(self.view(k, year).kids.get(c, ()))
+        ck = self._resolve(code, kind)
+        return list(self.view(ck[1], year).kids.get(ck[0], ())) if ck else []
 
     def entries(self, year: object = None, kind: str | None = None, level: str | None = None) -> list[Entry]:
         kinds = (kind_key(kind),) if kind else KINDS
