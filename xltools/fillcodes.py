@@ -10,9 +10,8 @@ book's 预算年度; a typed name is never overwritten (a difference is a C004/C
 dropdown choice ("2010301 行政运行") is reduced to the code. The findings are the C family (xltools.rules.codes).
 
 The file path reads once through calamine (xltools.io.readers.read_grids) and writes once: through the package
-patcher xltools.io.patch.apply_edits (which keeps form-control buttons and shapes; openpyxl would drop them), or
-xltools.io.apply_openpyxl.apply_edits where the patcher is absent. A workbook with nothing to change is copied
-as it is.
+patcher xltools.io.patch.apply_edits (which keeps form-control buttons and shapes; openpyxl would drop them).
+A workbook with nothing to change is copied as it is.
 """
 from __future__ import annotations
 

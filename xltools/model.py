@@ -74,12 +74,6 @@ class Table:
     def by_code(self) -> dict[str, Line]:
         return {ln.code: ln for ln in self.lines if ln.code}
 
-    def by_label(self, label: str) -> list[Line]:
-        from xltools.text import label_key
-
-        k = label_key(label)
-        return [ln for ln in self.lines if label_key(ln.label) == k]
-
 
 @dataclass(frozen=True)
 class Indicator:

@@ -381,8 +381,7 @@ class Builder:
         for t in parts:
             rows = self._rows_for(t)
             closing_keys = set(t.closing)
-            items = [x for x in rows if x.get("label") not in closing_keys or x.get("kind") == "item" and
-                     x.get("label") not in closing_keys]
+            items = [x for x in rows if x.get("label") not in closing_keys]
             closing = {x.get("label"): x for x in rows if x.get("label") in closing_keys}
             split[t.key] = (items, closing)
         n_items = max(max(len(split[t.key][0]) for t in parts), max(t.min_items for t in parts))

@@ -86,14 +86,6 @@ def parse_amount(value: object) -> Decimal | None:
     return -d if neg else d
 
 
-def fmt_amount(d: Decimal | None) -> str:
-    """Decimal to its plain string ('494.83', '6'); '' for None."""
-    if d is None:
-        return ""
-    s = format(d, "f")
-    return s
-
-
 def col_letter(index: int) -> str:
     """0-based column index to Excel letters (0 → A)."""
     n = index + 1

@@ -95,9 +95,6 @@ class IndicatorDecl:
     columns: tuple[Column, ...]
     min_rows: int = 15
 
-    def has(self, key: str) -> bool:
-        return any(c.key == key for c in self.columns)
-
 
 @dataclass(frozen=True)
 class SheetDecl:

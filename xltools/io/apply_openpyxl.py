@@ -1,7 +1,7 @@
 """Apply an EditSet to a workbook file through openpyxl, writing atomically to a new file or in place.
 
-Known limit: openpyxl drops shapes and form-control buttons when it saves. xltools.io.patch (the XML patcher)
-is the writer that keeps them; this adapter is the fallback and the reference the patcher is tested against.
+No command writes through it: openpyxl drops shapes and form-control buttons when it saves, so every command
+uses xltools.io.patch. It stays as the reference the patcher is tested and benchmarked against.
 """
 from __future__ import annotations
 

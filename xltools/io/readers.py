@@ -106,9 +106,3 @@ def grids_from_openpyxl(wb, source: str = "") -> Grids:
 
 def read_grids(path: str | Path, engine: str = "calamine") -> Grids:
     return read_calamine(path) if engine == "calamine" else read_openpyxl(path)
-
-
-def cell_value(grid: Grid, row: int, col: int) -> object:
-    if 0 <= row < len(grid) and 0 <= col < len(grid[row]):
-        return grid[row][col]
-    return None
