@@ -131,7 +131,7 @@ def test_control_characters_and_long_text_do_not_break_the_docx(make_book, tmp_p
 
     from xltools.demo import dept_data
 
-    from dataclasses import replace
+    from xltools.record import replace
 
     data = copy.deepcopy(dept_data())
     data["forms"]["unit_info"]["functions"] = "很长的职能说明。" * 400

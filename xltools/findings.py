@@ -1,14 +1,14 @@
 """Findings: problems in a usable workbook, as data (frictionless-style), with a report that flattens to rows."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from xltools.record import asdict, record
 from decimal import Decimal
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     code: str
     severity: str

@@ -1,15 +1,15 @@
-"""The model: small frozen dataclasses read from a workbook, each value with its source cell.
+"""The model: small frozen records (xltools.record) read from a workbook, each value with its source cell.
 
 Amounts are Decimal, never float; the unit (万元 / 元) is explicit on the book and on every table.
 Nothing here touches a file.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from xltools.record import factory, record
 from decimal import Decimal
 
 
-@dataclass(frozen=True)
+@record
 class FieldValue:
     key: str
     label: str
@@ -18,7 +18,7 @@ class FieldValue:
     raw: object = None
 
 
-@dataclass(frozen=True)
+@record
 class Form:
     sheet: str
     fields: dict[str, FieldValue]
@@ -32,7 +32,7 @@ class Form:
         return f.cell if f else ""
 
 
-@dataclass(frozen=True)
+@record
 class Line:
     """One row of a table: a coded row (科目编码/科目名称) or a labelled row (收入项目 …)."""
 
@@ -42,9 +42,9 @@ class Line:
     raw_code: object = None
     kind: str = "item"                         # item | total | section
     section: str = ""                          # the section header the row sits under (一、本年收入 …)
-    amounts: dict[str, Decimal | None] = field(default_factory=dict)
-    cells: dict[str, str] = field(default_factory=dict)    # column key → A1 reference
-    bad: dict[str, object] = field(default_factory=dict)   # column key → raw text that is not a number
+    amounts: dict[str, Decimal | None] = factory(dict)
+    cells: dict[str, str] = factory(dict)    # column key → A1 reference
+    bad: dict[str, object] = factory(dict)   # column key → raw text that is not a number
 
     def amount(self, key: str) -> Decimal | None:
         return self.amounts.get(key)
@@ -55,7 +55,7 @@ class Line:
         return {3: "类", 5: "款", 7: "项"}.get(n, "")
 
 
-@dataclass(frozen=True)
+@record
 class Table:
     key: str
     sheet: str
@@ -75,7 +75,7 @@ class Table:
         return {ln.code: ln for ln in self.lines if ln.code}
 
 
-@dataclass(frozen=True)
+@record
 class Indicator:
     row: int
     level1: str = ""
@@ -89,20 +89,20 @@ class Indicator:
     scoring: str = ""              # 评（扣）分标准
     content: str = ""              # 指标内容
     source: str = ""               # 绩效指标值设定依据及数据来源
-    cells: dict[str, str] = field(default_factory=dict)
+    cells: dict[str, str] = factory(dict)
 
 
-@dataclass(frozen=True)
+@record
 class IndicatorTable:
     key: str
     sheet: str
     rows: tuple[Indicator, ...]
     header_row: int = 0
     found: bool = True
-    columns: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str] = factory(dict)
 
 
-@dataclass(frozen=True)
+@record
 class Project:
     sheet: str
     form: Form
@@ -113,7 +113,7 @@ class Project:
         return str(self.form.get("name") or self.form.get("project_name") or "")
 
 
-@dataclass(frozen=True)
+@record
 class Explanation:
     """A person's written reason for accepting a warning (审核说明 sheet): code, place, reason."""
 
@@ -124,7 +124,7 @@ class Explanation:
     row: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class Book:
     family: str
     year: int | None
@@ -135,7 +135,7 @@ class Book:
     projects: tuple[Project, ...] = ()
     sheets: tuple[str, ...] = ()               # every sheet name, in order
     source: str = ""
-    meta: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, str] = factory(dict)
     explanations: tuple[Explanation, ...] = ()
     texts: tuple[tuple[str, str, str], ...] = ()   # (sheet, cell, text) of titles, 单位 lines and header bands
 

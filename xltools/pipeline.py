@@ -1,13 +1,13 @@
 """The core behind every command and button: read → parse → rules → report. No file is written here."""
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from xltools.findings import Finding, Report
 from xltools.io.readers import Grids, read_grids
 from xltools.model import Book
 from xltools.parse import parse_book
+from xltools.record import replace
 
 
 def apply_explanations(book: Book, findings: list[Finding]) -> list[Finding]:

@@ -12,6 +12,8 @@ import sys
 # verb modules, imported lazily so that `xltools codes lookup` does not pay for openpyxl
 VERBS = ["demo", "template", "new", "export", "import_", "check", "rules", "codes", "fill_codes", "recalc",
          "explain", "addin", "batch", "distribute"]
+# the word typed on the command line → its module, where they differ
+_COMMANDS = {"import": "import_", "fill-codes": "fill_codes"}
 
 
 def _load(name: str):
@@ -23,14 +25,22 @@ def _load(name: str):
         raise
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _verbs_for(argv: list[str] | None) -> list[str]:
+    """Only the verb being run is imported and registered (a button click pays for its own verb, not for all
+    fourteen); `xltools`, `xltools -h` or an unknown word still get every verb, for the help and the error."""
+    first = argv[0] if argv else ""
+    name = _COMMANDS.get(first, first)
+    return [name] if name in VERBS else VERBS
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xltools",
         description="部门预算公开与项目绩效目标 Excel 模板工具",
     )
     parser.add_argument("--version", action="version", version=f"xltools {__import__('xltools').__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="命令")
-    for name in VERBS:
+    for name in _verbs_for(argv):
         mod = _load(name)
         if mod is not None:
             mod.register(sub)
@@ -45,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(encoding="utf-8")  # Windows consoles default to a legacy code page
         except (AttributeError, ValueError):
             pass
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -11,12 +11,12 @@ from __future__ import annotations
 import csv
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from xltools.codes.normalise import (
     KINDS, infer_kind, is_wellformed, name_key, normalise_code, parent_code,
 )
+from xltools.record import record
 
 __all__ = [
     "Entry", "Catalogue", "Edition", "get_catalogue", "reload_catalogue", "user_catalogue_dir",
@@ -105,7 +105,7 @@ def _year(year: object) -> int | None:
         raise ValueError(f"not a year: {year!r}") from None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     """One 科目. `year` is the edition the row comes from as written in the data ("2021-2025", "2026")."""
 
@@ -139,7 +139,7 @@ class Entry:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Rename:
     code: str
     former_name: str
@@ -148,17 +148,18 @@ class Rename:
     source: str
 
 
-@dataclass
 class Edition:
     """The rows of one kind valid for a range of years, from one origin ("bundled" or "user")."""
 
-    kind: str
-    lo: int
-    hi: int
-    origin: str
-    rows: dict[str, Entry] = field(default_factory=dict)
-    partial_levels: set[str] = field(default_factory=set)
-    label: str = ""
+    def __init__(self, kind: str, lo: int, hi: int, origin: str, rows: dict[str, Entry] | None = None,
+                 partial_levels: set[str] | None = None, label: str = "") -> None:
+        self.kind = kind
+        self.lo = lo
+        self.hi = hi
+        self.origin = origin
+        self.rows: dict[str, Entry] = {} if rows is None else rows
+        self.partial_levels: set[str] = set() if partial_levels is None else partial_levels
+        self.label = label
 
     def covers(self, year: int) -> bool:
         return self.lo <= year <= self.hi

@@ -1,4 +1,4 @@
-"""Template families as data: TOML declarations loaded into small frozen dataclasses.
+"""Template families as data: TOML declarations loaded into small frozen records (xltools.record).
 
 One declaration drives template building (xltools.template), parsing (xltools.parse) and the dropdowns, so the
 three cannot drift apart. Adding a locality or next year's layout means adding a .toml file here (or in a
@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from xltools.errors import BadDeclaration
+from xltools.record import factory, record
 
 HERE = Path(__file__).parent
 
 
-@dataclass(frozen=True)
+@record
 class Field:
     key: str
     label: str
@@ -34,7 +34,7 @@ class Field:
         return (self.label, *self.aliases)
 
 
-@dataclass(frozen=True)
+@record
 class Column:
     key: str
     label: str
@@ -53,13 +53,13 @@ class Column:
         return self.group.replace("{year}", str(year) if year else "")
 
 
-@dataclass(frozen=True)
+@record
 class Sum:
     target: str
     parts: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class TableDecl:
     key: str
     columns: tuple[Column, ...]
@@ -88,7 +88,7 @@ class TableDecl:
         return next((c for c in self.columns if c.role == role), None)
 
 
-@dataclass(frozen=True)
+@record
 class IndicatorDecl:
     key: str
     layout: str                    # levels (一级/二级/三级) | weighted (指标名称/权重)
@@ -96,7 +96,7 @@ class IndicatorDecl:
     min_rows: int = 15
 
 
-@dataclass(frozen=True)
+@record
 class SheetDecl:
     key: str
     name: str
@@ -114,7 +114,7 @@ class SheetDecl:
         return (self.name, *self.aliases)
 
 
-@dataclass(frozen=True)
+@record
 class Framework:
     key: str
     title: str
@@ -123,7 +123,7 @@ class Framework:
     required_level2: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Family:
     family: str
     title: str

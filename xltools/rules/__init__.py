@@ -7,7 +7,7 @@ Families: S structure · C codes · T arithmetic inside a table · X between tab
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from xltools.record import record
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +23,7 @@ def _fmt(v: object) -> str:
     return "" if v is None else str(v)
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     code: str
     severity: str
