@@ -10,14 +10,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# compileall: byte-compile once, so that each `xltools` process does not recompile (where PYTHONDONTWRITEBYTECODE is set)
+# compileall: byte-compile once, so that each `xltools` process does not recompile (where PYTHONDONTWRITEBYTECODE is set);
+# xltools.datafiles does the same for the bundled TOML/CSV declarations
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	$(BIN)/python -m compileall -q xltools >/dev/null
+	$(BIN)/python -m xltools.datafiles
 
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	$(BIN)/python -m compileall -q xltools >/dev/null
+	$(BIN)/python -m xltools.datafiles
 
 demo: install
 	$(BIN)/xltools demo --out $(DEMO)

@@ -8,7 +8,6 @@ never proof that the code is wrong.
 """
 from __future__ import annotations
 
-import csv
 import os
 import re
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from xltools.codes.normalise import (
     KINDS, infer_kind, is_wellformed, name_key, normalise_code, parent_code,
 )
+from xltools.datafiles import load_csv
 from xltools.record import record
 
 __all__ = [
@@ -208,8 +208,7 @@ def user_catalogue_dir() -> Path:
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
+    return load_csv(path)
 
 
 class Catalogue:
@@ -258,6 +257,8 @@ class Catalogue:
         return ed
 
     def _load_user(self) -> None:
+        import csv
+
         from xltools.errors import BadDeclaration
 
         d = self.user_dir

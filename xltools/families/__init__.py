@@ -7,10 +7,10 @@ bureau's folder named by XLTOOLS_FAMILIES) and its tests.
 from __future__ import annotations
 
 import os
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 
+from xltools.datafiles import load_toml
 from xltools.errors import BadDeclaration
 from xltools.record import factory, record
 
@@ -203,10 +203,10 @@ def _sheet(d: dict) -> SheetDecl:
 
 def load_family(path: Path) -> Family:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = load_toml(path)
         data["sheets"] = tuple(_sheet(s) for s in data["sheets"])
         fam = Family(**data, source=str(path))
-    except (tomllib.TOMLDecodeError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError) as e:  # tomllib.TOMLDecodeError is a ValueError
         raise BadDeclaration(f"模板族声明文件 {path.name} 格式有误：{e}", path=path) from None
     return fam
 
@@ -246,7 +246,7 @@ def get_family(name: str) -> Family:
 
 @lru_cache(maxsize=1)
 def _frameworks_data() -> dict:
-    return tomllib.loads((HERE / "frameworks.toml").read_text(encoding="utf-8"))
+    return load_toml(HERE / "frameworks.toml")
 
 
 def framework_for_year(year: int | None) -> Framework:

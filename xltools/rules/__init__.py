@@ -6,12 +6,12 @@ Families: S structure · C codes · T arithmetic inside a table · X between tab
 """
 from __future__ import annotations
 
-import tomllib
 from xltools.record import record
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from xltools.datafiles import load_toml
 from xltools.findings import Finding
 
 FAMILIES = {"S": "结构", "C": "科目编码", "T": "表内审核", "X": "表间审核", "I": "绩效指标", "N": "情况说明要素"}
@@ -51,7 +51,7 @@ class Rule:
 def catalogue() -> dict[str, Rule]:
     out: dict[str, Rule] = {}
     for path in sorted(Path(__file__).parent.glob("catalogue*.toml")):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = load_toml(path)
         for code, spec in data.items():
             if code in out:
                 raise RuntimeError(f"rule code {code} declared twice ({path.name})")

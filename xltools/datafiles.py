@@ -1,0 +1,109 @@
+"""The package's own declaration files (TOML) and reference lists (CSV), parsed once and kept between processes.
+
+Every button click and `xltools check` is a fresh process, and parsing the bundled TOML and CSV files costs more
+than reading the workbook. So, like Python's own .pyc files, the parsed content of a file inside the xltools
+package is kept in a `__pycache__/NAME.xltools-data` file beside it (marshal: plain dicts, lists and strings), valid
+while the source file's modification time and size are unchanged. A cache that is missing, stale, unreadable
+or unwritable (a read-only install) only means the file is parsed again; it never changes what is read.
+Files outside the package (a bureau's own declarations, the user's imported catalogues) are always parsed.
+
+Caches are written when Python may write byte-code (not under PYTHONDONTWRITEBYTECODE); `make install` and
+`python -m xltools.datafiles` write them all regardless, next to `compileall`.
+"""
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+_FORMAT = 1
+_TAG = f"{sys.implementation.cache_tag}-{_FORMAT}"
+
+
+def _cache_path(path: Path) -> Path:
+    return path.parent / "__pycache__" / f"{path.name}.xltools-data"
+
+
+def _inside_package(path: Path) -> bool:
+    try:
+        path.relative_to(PACKAGE)
+    except ValueError:
+        return False
+    return True
+
+
+def _cached(path: Path, parse, *, write: bool | None = None):
+    path = Path(path).resolve()
+    if not _inside_package(path):
+        return parse(path)
+    st = os.stat(path)
+    stamp = (_TAG, st.st_mtime_ns, st.st_size)
+    cache = _cache_path(path)
+    try:
+        with open(cache, "rb") as fh:
+            stored_stamp, value = marshal.load(fh)
+        if tuple(stored_stamp) == stamp:
+            return value
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    value = parse(path)
+    if write if write is not None else not sys.dont_write_bytecode:
+        _store(cache, stamp, value)
+    return value
+
+
+def _store(cache: Path, stamp: tuple, value) -> None:
+    try:
+        blob = marshal.dumps((stamp, value))
+    except ValueError:  # a value marshal cannot hold (a TOML date): parse each time
+        return
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        cache.parent.mkdir(exist_ok=True)
+        tmp.write_bytes(blob)
+        os.replace(tmp, cache)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def _parse_toml(path: Path) -> dict:
+    import tomllib
+
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def _parse_csv(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def load_toml(path: str | Path) -> dict:
+    """A TOML file's content (tomllib.TOMLDecodeError for a broken file, as tomllib raises it)."""
+    return _cached(Path(path), _parse_toml)
+
+
+def load_csv(path: str | Path) -> list[dict[str, str]]:
+    """A CSV file's rows as dicts by header (utf-8, with or without BOM)."""
+    return _cached(Path(path), _parse_csv)
+
+
+def build_all() -> int:
+    """Write the cache of every TOML and CSV file in the package; the number written."""
+    n = 0
+    for path in sorted(PACKAGE.rglob("*")):
+        if "__pycache__" in path.parts or path.suffix not in (".toml", ".csv"):
+            continue
+        _cached(path, _parse_toml if path.suffix == ".toml" else _parse_csv, write=True)
+        n += 1
+    return n
+
+
+if __name__ == "__main__":
+    build_all()
