@@ -542,3 +542,11 @@ def test_user_catalogue_dir_default(monkeypatch, tmp_path):
     monkeypatch.delenv("XLTOOLS_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert codes.user_catalogue_dir() == tmp_path / ".xltools" / "catalogues"
+
+
+def test_every_public_name_of_the_codes_package_resolves():
+    import xltools.codes as codes
+
+    for name in codes.__all__:
+        assert getattr(codes, name) is not None, name
+    assert set(codes.__all__) == set(codes._MODULE_OF)

@@ -6,14 +6,14 @@ typed. Adapters apply edits: to grids (tests), through openpyxl (files), through
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from xltools.record import record
 
 KEEP = object()  # "leave the value as it is"
 
 MARK_FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 
 
-@dataclass(frozen=True)
+@record
 class Edit:
     sheet: str
     cell: str
@@ -26,7 +26,7 @@ class Edit:
         return self.value is not KEEP
 
 
-@dataclass(frozen=True)
+@record
 class ResultSheet:
     """A sheet the tool owns entirely (校验结果): replaced as a whole on every run."""
 
@@ -37,11 +37,17 @@ class ResultSheet:
     widths: tuple[float, ...] = ()
 
 
-@dataclass
 class EditSet:
-    edits: list[Edit] = field(default_factory=list)
-    sheets: list[ResultSheet] = field(default_factory=list)
-    remove_sheets: list[str] = field(default_factory=list)
+    """What one command writes: cell edits, whole result sheets, and sheets to remove (filled in as it goes)."""
+
+    def __init__(self, edits: list[Edit] | None = None, sheets: list[ResultSheet] | None = None,
+                 remove_sheets: list[str] | None = None) -> None:
+        self.edits: list[Edit] = [] if edits is None else edits
+        self.sheets: list[ResultSheet] = [] if sheets is None else sheets
+        self.remove_sheets: list[str] = [] if remove_sheets is None else remove_sheets
+
+    def __repr__(self) -> str:
+        return f"EditSet({len(self.edits)} edits, {len(self.sheets)} sheets, remove {self.remove_sheets})"
 
     def __len__(self) -> int:
         return len(self.edits) + len(self.sheets)

@@ -11,16 +11,29 @@ first query (once per process) and the spreadsheet reader only when a catalogue 
 """
 from __future__ import annotations
 
-from xltools.codes.catalogue import (
-    KIND_NAMES, Catalogue, Entry, children, dept_to_gov, entries, get_catalogue, is_partial, lookup, parents,
-    reload_catalogue, search, user_catalogue_dir,
-)
-from xltools.codes.dropdown import catalogue_list, split_code_cell
-from xltools.codes.importer import import_catalogue
-from xltools.codes.normalise import (
-    KINDS, LEVELS, infer_kind, is_wellformed, join_split_code, level_of, name_key, names_match, normalise_code,
-    parent_code,
-)
+# where each public name lives: imported on first use (PEP 562), so that `xltools.codes.normalise` — on the
+# path of every `xltools check` — does not pay for the catalogue, the dropdowns and the importer (csv)
+_HOME = {
+    "catalogue": ("KIND_NAMES", "Catalogue", "Entry", "children", "dept_to_gov", "entries", "get_catalogue",
+                  "is_partial", "lookup", "parents", "reload_catalogue", "search", "user_catalogue_dir"),
+    "dropdown": ("catalogue_list", "split_code_cell"),
+    "importer": ("import_catalogue",),
+    "normalise": ("KINDS", "LEVELS", "infer_kind", "is_wellformed", "join_split_code", "level_of", "name_key",
+                  "names_match", "normalise_code", "parent_code"),
+}
+_MODULE_OF = {name: module for module, names in _HOME.items() for name in names}
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'xltools.codes' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"xltools.codes.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Entry", "Catalogue", "KINDS", "KIND_NAMES", "LEVELS",
