@@ -43,7 +43,7 @@ def _cached(path: Path, parse, *, write: bool | None = None):
     cache = _cache_path(path)
     try:
         with open(cache, "rb") as fh:
-            stored_stamp, value = marshal.load(fh)
+            stored_stamp, value = marshal.loads(fh.read())  # loads(read()): load(fh) reads item by item
         if tuple(stored_stamp) == stamp:
             return value
     except (OSError, EOFError, ValueError, TypeError):

@@ -91,8 +91,16 @@ def record(cls: type) -> type:
 
 def _make_init(cls_name: str, names: tuple[str, ...], defaults: dict, factories: dict):
     n = len(names)
+    every = frozenset(names)
 
     def __init__(self, *args, **kwargs) -> None:
+        # the two common calls first: every field positionally, or every field by keyword
+        if not kwargs and len(args) == n:
+            self.__dict__.update(zip(names, args))
+            return
+        if not args and kwargs.keys() == every:
+            self.__dict__.update(kwargs)
+            return
         if len(args) > n:
             raise TypeError(f"{cls_name}() takes {n} arguments but {len(args)} were given")
         d = self.__dict__

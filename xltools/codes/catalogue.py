@@ -229,17 +229,18 @@ class Catalogue:
     def _load_bundled(self) -> None:
         for fname, kind, partial in BUNDLED:
             path = self.data_dir / fname
+            editions: dict[str, Edition] = {}   # by the rows' year label: a handful per file
             for row in _read_csv(path):
                 code = (row.get("code") or "").strip()
                 label = (row.get("year") or "").strip()
-                lo, hi = parse_year_range(label)
-                ed = self._edition(kind, lo, hi, "bundled", label)
-                ed.partial_levels.update(partial)
+                ed = editions.get(label)
+                if ed is None:
+                    ed = editions[label] = self._edition(kind, *parse_year_range(label), "bundled", label)
+                    ed.partial_levels.update(partial)
                 ed.rows[code] = Entry(
-                    code=code, name=(row.get("name") or "").strip(), kind=kind,
-                    level=(row.get("level") or "").strip(), parent=(row.get("parent") or "").strip() or None,
-                    year=label, source=(row.get("source") or "").strip(),
-                    confidence=(row.get("confidence") or "").strip(),
+                    code, (row.get("name") or "").strip(), kind, (row.get("level") or "").strip(),
+                    (row.get("parent") or "").strip() or None, label, (row.get("source") or "").strip(),
+                    (row.get("confidence") or "").strip(),
                 )
         path = self.data_dir / RENAMES_FILE
         if path.exists():
