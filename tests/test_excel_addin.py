@@ -114,7 +114,7 @@ def test_every_in_sheet_button_macro_exists(xlam):
 
 
 def test_vba_sources_are_ascii():
-    for p in (ROOT / "macros").glob("*.bas"):
+    for p in (ROOT / "xltools" / "excel" / "macros").glob("*.bas"):
         p.read_text(encoding="utf-8").encode("ascii")
 
 

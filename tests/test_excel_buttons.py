@@ -404,7 +404,7 @@ def test_button_registry_matches_the_ribbon():
     import xml.etree.ElementTree as ET
 
     ns = {"ui": "http://schemas.microsoft.com/office/2006/01/customui"}
-    root = ET.parse(ROOT / "macros" / "customUI.xml").getroot()
+    root = ET.parse(ROOT / "xltools" / "excel" / "macros" / "customUI.xml").getroot()
     ribbon = {b.get("id"): (b.get("label"), g.get("label"), b.get("imageMso"))
               for g in root.iterfind(".//ui:group", ns) for b in g.iterfind("ui:button", ns)}
     assert ribbon == {b.id: (b.label, b.group, b.image) for b in buttons.BUTTONS.values()}

@@ -37,12 +37,13 @@ _FIXED_TIME = (2020, 1, 1, 0, 0, 0)      # reproducible builds: the same sources
 
 
 def macros_dir() -> Path:
-    """The folder holding customUI.xml and the VBA sources: $XLTOOLS_MACROS, else macros/ of the source tree."""
+    """The folder holding customUI.xml and the VBA sources: $XLTOOLS_MACROS (a bureau's own), else the
+    package's xltools/excel/macros (shipped in the wheel)."""
     env = os.environ.get("XLTOOLS_MACROS")
-    for cand in ([Path(env)] if env else []) + [Path(__file__).resolve().parents[2] / "macros"]:
+    for cand in ([Path(env)] if env else []) + [Path(__file__).resolve().parent / "macros"]:
         if (cand / "customUI.xml").is_file():
             return cand
-    raise XltoolsError("找不到加载项的源文件（macros/customUI.xml）。请在 xltools 源代码目录中运行，"
+    raise XltoolsError("找不到加载项的源文件（macros/customUI.xml）。请重新安装 xltools，"
                        "或用环境变量 XLTOOLS_MACROS 指明 macros 文件夹。")
 
 

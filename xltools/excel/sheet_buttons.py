@@ -70,7 +70,7 @@ def layout(macros: Path | None = None) -> tuple[str, dict[str, list[str]]]:
         from xltools.excel.addin import macros_dir
 
         path = (macros or macros_dir()) / "sheet_buttons.toml"
-    except Exception:  # noqa: BLE001 - an installed package without macros/: the defaults below
+    except Exception:  # noqa: BLE001 - a broken or missing sheet_buttons.toml: the defaults below
         pass
     if path is None or not path.is_file():
         return MACRO, dict(DEFAULT_LAYOUT)
