@@ -1,6 +1,7 @@
 """Parsing finds tables by title and header labels and tolerates what people do to a sheet."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -255,3 +256,105 @@ def test_numbered_or_bare_sheet_names_and_label_variants(tmp_path, sheet_name):
     t = book.tables["expense_gpb"]
     assert t.sheet == sheet_name
     assert [(ln.code, ln.kind, ln.amounts["total"]) for ln in t.lines] == [(None, "total", D(30)), ("201", "item", D(30))]
+
+
+# ----------------------------------------------------------------------------------------------- label lookups
+# find_header and parse_form look labels up through precomputed keys (and find_header skips rows that hold no
+# fragment of any label). These properties pin them to the plain reading: every cell's key, every two- and
+# three-line header reading, every label compared.
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from xltools.families import Column, Field  # noqa: E402
+from xltools.parse import SheetView, find_header, parse_form  # noqa: E402
+from xltools.text import cell_ref, label_key  # noqa: E402
+
+_WORDS = ["收入", "支出", "合计", "收入合计", "基本支出", "项目支出", "支出收入", "收 入", "*收入", "（收入）", "入合",
+          "总体目标", "总体目标(2021年-2023年)", "项目名称", "名称", "(备注)", "年度目标(2021年)", 1.0, 2021, None, None, "  "]
+
+
+def _grids_with_merges():
+    cells = st.sampled_from(_WORDS)
+    return st.integers(1, 7).flatmap(lambda h: st.integers(1, 5).flatmap(lambda w: st.tuples(
+        st.lists(st.lists(cells, min_size=1, max_size=w), min_size=h, max_size=h),
+        st.lists(st.tuples(st.integers(0, h), st.integers(0, w), st.integers(0, 2), st.integers(0, 2)), max_size=3)))
+    ).map(lambda gm: (gm[0], [(r, c, r + dr, c + dc) for r, c, dr, dc in gm[1]]))
+
+
+def _plain_keys(grid, merged):
+    """Every cell's key as the sheet shows it (a merged range shows its top-left value), computed naively."""
+    h, w = len(grid), max(len(r) for r in grid)
+    shown = {(r, c): grid[r][c] if c < len(grid[r]) else None for r in range(h) for c in range(w)}
+    hidden = set()
+    for r0, c0, r1, c1 in merged:
+        for r in range(r0, min(r1, h - 1) + 1):
+            for c in range(c0, min(c1, w - 1) + 1):
+                if (r, c) != (r0, c0):
+                    shown[(r, c)] = grid[r0][c0] if c0 < len(grid[r0]) else None
+                    hidden.add((r, c))
+    return {p: label_key(v).lstrip("*") if v is not None else "" for p, v in shown.items()}, hidden, h, w
+
+
+def _plain_readings(keys, r, w):
+    """Row r's cell keys, and each read together with the (distinct, non-empty) keys of the two lines above."""
+    readings = set()
+    for c in range(w):
+        if keys[(r, c)]:
+            readings.add(keys[(r, c)])
+            readings.add("".join(dict.fromkeys(x for x in (keys[(rr, c)] for rr in range(max(0, r - 2), r + 1)) if x)))
+    return readings
+
+
+def _plain_header(keys, h, w, columns):
+    best_r, best_n = None, 0
+    for r in range(min(h, 40)):
+        readings = _plain_readings(keys, r, w)
+        n = sum(1 for col in columns if any(label_key(lab) in readings for lab in col.labels))
+        if n > best_n:
+            best_r, best_n = r, n
+    return best_r if best_n >= min(2, len(columns)) else None
+
+
+_COLUMNS = (Column("a", "收入合计"), Column("b", "基本支出", aliases=("支出",)), Column("c", "项目支出收入"),
+            Column("d", "合计收入", aliases=("收入",)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_grids_with_merges(), st.integers(1, len(_COLUMNS)))
+def test_find_header_reads_every_cell_and_every_two_or_three_line_label(gm, n):
+    grid, merged = gm
+    keys, _, h, w = _plain_keys(grid, merged)
+    view = SheetView("s", grid, merged)
+    assert find_header(view, _COLUMNS[:n]) == _plain_header(keys, h, w, _COLUMNS[:n])
+    assert [set(view.row_keys(r)) for r in range(h)] == [_plain_readings(keys, r, w) for r in range(h)]
+
+
+@pytest.mark.parametrize("column,expected", [
+    (["合计", "收入", "合计"], {"合计", "合计收入"}),      # a label repeated below counts once
+    (["收入", "收入"], {"收入"}),
+    ([None, "基本支出", "人员经费"], {"人员经费", "基本支出人员经费"}),
+    (["支出", None, "基本支出"], {"基本支出", "支出基本支出"}),
+])
+def test_header_labels_read_over_up_to_three_lines(column, expected):
+    view = SheetView("s", [[v] for v in column], [])
+    assert set(view.row_keys(len(column) - 1)) == expected
+
+
+_FIELDS = (Field("goal", "总体目标", prefix=True), Field("name", "项目名称", aliases=("名称",)),
+           Field("year_goal", "年度目标(2021年)", prefix=True), Field("income", "收入合计"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_grids_with_merges())
+def test_form_fields_are_found_at_their_first_label_row_by_row(gm):
+    grid, merged = gm
+    keys, hidden, h, w = _plain_keys(grid, merged)
+    view = SheetView("s", grid, merged)
+    form = parse_form(view, _FIELDS, [])
+    for f in _FIELDS:
+        labels = [label_key(lab) for lab in f.labels]
+        pos = next(((r, c) for r in range(h) for c in range(w) if (r, c) not in hidden and keys[(r, c)] and (
+            keys[(r, c)] in labels or f.prefix and re.sub(r"\(.*?\)", "", keys[(r, c)]) in labels)), None)
+        expected = "" if pos is None else cell_ref(pos[0], view.merge_end.get(pos, pos[1]) + 1)
+        assert form.fields[f.key].cell == expected, f.key

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache, wraps
 
 from xltools.families import Column, Family, Field, IndicatorDecl, SheetDecl, TableDecl, families, get_family
 from xltools.findings import Finding
@@ -21,24 +22,141 @@ EXPLAIN_SHEET = "审核说明"   # people accept a warning here: 代码 | 位置
 HEADER_SCAN_ROWS = 40
 _UNIT_RE = re.compile(r"单位[:：]\s*(万元|千元|元)")
 _NOTE_PREFIX = ("备注", "注:", "注：", "说明:", "说明：", "填表说明")
+_NOTE_KEYS = tuple(label_key(p) for p in _NOTE_PREFIX)
+_PARENTHESISED = re.compile(r"\(.*?\)")
+_SHEET_NUMBERING = re.compile(r"^(?:附件|附表|表)?[0-9一二三四五六七八九十]+(?:[-_.、:：)）]|$)*")
 PLACEHOLDERS = {"空", "无"}
+
+
+# ----------------------------------------------------------------------------------------------- label keys
+# Every parse compares cell keys with the declared labels' keys many times over (each header row against every
+# column). The declared side never changes, so what is derived from a declaration (its label keys, find_header's
+# lookups) is computed once per declaration object and kept, not recomputed on every parse.
+
+def _per_object(make):
+    """Cache make(obj) by the object's identity. Declarations are built once per family load and asked the
+    same questions on every parse; an identity lookup also spares hashing a whole (frozen) declaration. The
+    object is kept beside its value, so its id cannot be reused while cached; past 4096 entries the cache
+    starts afresh (new declaration objects come only from loading families again)."""
+    cache: dict[int, tuple[object, object]] = {}
+
+    @wraps(make)
+    def get(obj):
+        hit = cache.get(id(obj))
+        if hit is None or hit[0] is not obj:
+            if len(cache) >= 4096:
+                cache.clear()
+            hit = cache[id(obj)] = (obj, make(obj))
+        return hit[1]
+
+    return get
+
+
+@lru_cache(maxsize=1 << 16)
+def _text_key(s: str) -> str:
+    """The key of a typed text cell: label_key without the leading * that marks a required field."""
+    return label_key(s).lstrip("*")
+
+
+def _cell_key(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return _text_key(v)
+    if type(v) in (int, float):
+        return str(v)   # what label_key gives: digits, sign, point, exponent, inf/nan — nothing to fold
+    return label_key(v).lstrip("*")
+
+
+@_per_object
+def _label_keys(decl: Column | Field) -> tuple[str, ...]:
+    """label_key of a column's or field's label and aliases, in order, without repeats."""
+    return tuple(dict.fromkeys(label_key(lab) for lab in decl.labels))
+
+
+@_per_object
+def _header_index(columns: tuple[Column, ...]) -> tuple[dict[str, tuple[int, ...]], frozenset[str]]:
+    """find_header's lookups: label key → the positions in `columns` of the columns it names, and every
+    prefix and suffix of those keys. A row none of whose cells is such a fragment holds none of the labels,
+    not even read together with the lines above it: a cell's key begins or ends that reading (_combined)."""
+    by_key: dict[str, list[int]] = {}
+    for i, col in enumerate(columns):
+        for k in _label_keys(col):
+            by_key.setdefault(k, []).append(i)
+    fragments = frozenset(f for k in by_key for i in range(len(k)) for f in (k[:i + 1], k[i:]))
+    return {k: tuple(v) for k, v in by_key.items()}, fragments
+
+
+@_per_object
+def _sheet_columns(decl: SheetDecl) -> tuple[Column, ...]:
+    """The columns of all the sheet's tables (they share one header row), one tuple per declaration."""
+    return tuple(c for t in decl.tables for c in t.columns)
+
+
+@_per_object
+def _name_keys(decl: SheetDecl) -> frozenset[str]:
+    return frozenset(label_key(n) for n in decl.names)
+
+
+@_per_object
+def _title_keys(decl: SheetDecl) -> tuple[str, ...]:
+    return tuple({label_key(t): None for t in (decl.title, *decl.names) if "{" not in t})
+
+
+@lru_cache(maxsize=256)
+def _sheet_name_keys(name: str) -> tuple[str, str]:
+    """A sheet name's key, and that key without the numbering bureaus put before names (表1-, 附件2 …)."""
+    k = label_key(name)
+    return k, _SHEET_NUMBERING.sub("", k, count=1)
+
+
+@lru_cache(maxsize=1024)
+def _group_keys(group: str, year: int | None) -> tuple[str, str | None]:
+    """A column group's key for the year, and for a {year} group the key of the text after {year} (a group
+    label with another year typed still names the group)."""
+    g = label_key(group.replace("{year}", str(year) if year else ""))
+    return g, (label_key(group.split("}", 1)[1]) if "{year}" in group else None)
 
 
 # ----------------------------------------------------------------------------------------------- sheets
 
+def _combined(a: str, b: str, k: str) -> str:
+    """A header label read over up to three lines (a above b above k): the non-empty keys joined top to
+    bottom, each once (a label merged down over two lines counts once)."""
+    if not a and not b:
+        return k
+    parts = [a] if a else []
+    if b and b != a:
+        parts.append(b)
+    if k not in parts:
+        parts.append(k)
+    return "".join(parts)
+
+
+def _blank(row: list[object]) -> bool:
+    """Nothing in the row but empty cells and blank text."""
+    for v in row:
+        if v is not None and not (isinstance(v, str) and not v.strip()):
+            return False
+    return True
+
 
 class SheetView:
-    """One sheet's grid with merged values spread (for labels) beside the raw grid (for values)."""
+    """One sheet's grid with merged values spread (for labels) beside the raw grid (for values).
+    Cell keys are computed a row at a time, and only for the rows the parse looks at."""
 
     def __init__(self, name: str, grid: Grid, merged: list[MergedRange]) -> None:
         self.name = name
         self.grid = grid
         self.height = len(grid)
-        self.width = max((len(r) for r in grid), default=0)
+        self.width = max(map(len, grid), default=0)
         self.merged = merged
-        self._keys: dict[tuple[int, int], str] = {}
+        self._key_rows: dict[int, list[str]] = {}
         self._row_keys: dict[int, dict[str, list[int]]] = {}
-        self._owner: dict[tuple[int, int], tuple[int, int]] = {}
+        self._positions: dict[str, tuple[int, int]] | None = None
+        self._unbracketed: dict[str, tuple[int, int]] | None = None
+        # merged continuation cells, by row: column → the top-left cell of their range
+        self._owner: dict[int, dict[int, tuple[int, int]]] = {}
         self.merge_end: dict[tuple[int, int], int] = {}
         for r0, c0, r1, c1 in merged:
             r1 = min(r1, self.height - 1)
@@ -47,9 +165,11 @@ class SheetView:
                 continue
             self.merge_end[(r0, c0)] = c1
             for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    if (r, c) != (r0, c0):
-                        self._owner[(r, c)] = (r0, c0)
+                cols = range(c0 + 1 if r == r0 else c0, c1 + 1)   # all but the top-left cell
+                if cols:
+                    row = self._owner.setdefault(r, {})
+                    for c in cols:
+                        row[c] = (r0, c0)
 
     def raw(self, r: int, c: int) -> object:
         row = self.grid[r] if 0 <= r < self.height else ()
@@ -57,19 +177,34 @@ class SheetView:
 
     def value(self, r: int, c: int) -> object:
         """The value shown at (r, c): a merged cell shows its range's top-left value."""
-        owner = self._owner.get((r, c))
+        owners = self._owner.get(r)
+        owner = owners.get(c) if owners else None
         return self.raw(*owner) if owner else self.raw(r, c)
 
     def text(self, r: int, c: int) -> str:
         return cell_text(self.value(r, c))
 
+    def key_row(self, r: int) -> list[str]:
+        """The label keys of row r's shown values, one per column ('' for an empty cell). Computed once."""
+        ks = self._key_rows.get(r)
+        if ks is None:
+            row = self.grid[r] if 0 <= r < self.height else ()
+            # _cell_key of each value, its common cases inline: text, empty, a number (whose key is its str)
+            ks = [_text_key(v) if type(v) is str else "" if v is None else str(v) if type(v) is float
+                  else _cell_key(v) for v in row]
+            if len(ks) < self.width:
+                ks += [""] * (self.width - len(ks))
+            owners = self._owner.get(r)
+            if owners:
+                for c, (r0, c0) in owners.items():
+                    ks[c] = _cell_key(self.raw(r0, c0))
+            self._key_rows[r] = ks
+        return ks
+
     def key(self, r: int, c: int) -> str:
-        k = self._keys.get((r, c))
-        if k is None:
-            v = self.value(r, c)
-            k = label_key(v).lstrip("*") if v is not None else ""
-            self._keys[(r, c)] = k
-        return k
+        if 0 <= r < self.height and 0 <= c < self.width:
+            return self.key_row(r)[c]
+        return ""
 
     def row_keys(self, r: int) -> dict[str, list[int]]:
         """label key → columns of row r showing it, plus the two-level header forms (upper + lower label,
@@ -77,27 +212,48 @@ class SheetView:
         out = self._row_keys.get(r)
         if out is None:
             out = {}
-            for c in range(self.width):
-                k = self.key(r, c)
+            two_up = self.key_row(r - 2) if r >= 2 else None
+            one_up = self.key_row(r - 1) if r >= 1 else None
+            for c, k in enumerate(self.key_row(r)):
                 if not k:
                     continue
                 out.setdefault(k, []).append(c)
-                combo = "".join(dict.fromkeys(x for x in (self.key(rr, c) for rr in range(max(0, r - 2), r + 1)) if x))
+                combo = _combined(two_up[c] if two_up else "", one_up[c] if one_up else "", k)
                 if combo != k:
                     out.setdefault(combo, []).append(c)
             self._row_keys[r] = out
         return out
 
+    def label_positions(self) -> dict[str, tuple[int, int]]:
+        """label key → its first cell (row by row), merged continuation cells left out. Computed once."""
+        if self._positions is None:
+            pos: dict[str, tuple[int, int]] = {}
+            for r in range(self.height):
+                owners = self._owner.get(r)
+                for c, k in enumerate(self.key_row(r)):
+                    if k and k not in pos and not (owners and c in owners):
+                        pos[k] = (r, c)
+            self._positions = pos
+        return self._positions
+
+    def unbracketed_positions(self) -> dict[str, tuple[int, int]]:
+        """As label_positions, by the keys with their parenthesised parts taken out. Computed once."""
+        if self._unbracketed is None:
+            out: dict[str, tuple[int, int]] = {}
+            for k, p in self.label_positions().items():
+                out.setdefault(_PARENTHESISED.sub("", k) if "(" in k else k, p)
+            self._unbracketed = out
+        return self._unbracketed
+
     def is_merged_continuation(self, r: int, c: int) -> bool:
-        return (r, c) in self._owner
+        return c in self._owner.get(r, ())
 
     def row_empty(self, r: int) -> bool:
-        return all(v is None or (isinstance(v, str) and not v.strip()) for v in (self.grid[r] if r < self.height else ()))
+        return _blank(self.grid[r] if r < self.height else ())
 
     def unit(self) -> str | None:
-        for r in range(min(6, self.height)):
-            for c in range(self.width):
-                v = self.raw(r, c)
+        for row in self.grid[:6]:
+            for v in row:
                 if isinstance(v, str):
                     m = _UNIT_RE.search(v.replace(" ", ""))
                     if m:
@@ -105,21 +261,16 @@ class SheetView:
         return None
 
 
-_SHEET_NUMBERING = re.compile(r"^(?:附件|附表|表)?[0-9一二三四五六七八九十]+(?:[-_.、:：)）]|$)*")
-
-
 def _sheet_matches(name: str, decl: SheetDecl) -> bool:
     """By the sheet's name, also when numbered the way bureaus number them: 表1-部门收支总表, 附件2 …, 3.…"""
-    k = label_key(name)
-    keys = {label_key(n) for n in decl.names}
-    return k in keys or _SHEET_NUMBERING.sub("", k, count=1) in keys
+    keys = _name_keys(decl)
+    return any(k in keys for k in _sheet_name_keys(name))
 
 
 def _title_matches(view: SheetView, decl: SheetDecl) -> bool:
-    keys = {label_key(t) for t in (decl.title, *decl.names) if "{" not in t}
+    keys = _title_keys(decl)
     for r in range(min(4, view.height)):
-        for c in range(min(view.width, 12)):
-            k = view.key(r, c)
+        for k in view.key_row(r)[:12]:
             if k and any(k.endswith(t) or (t in k and len(k) - len(t) < 60) for t in keys):
                 return True
     return False
@@ -155,14 +306,14 @@ def detect_family(grids: Grids, meta: dict[str, str]) -> Family:
 
 # ----------------------------------------------------------------------------------------------- forms
 
-def _field_label_matches(k: str, f: Field) -> bool:
-    for lab in f.labels:
-        lk = label_key(lab)
-        if k == lk:
-            return True
-        if f.prefix and re.sub(r"\(.*?\)", "", k) == lk:
-            return True  # 总体目标(2021年-2023年), 预算年度(2021年)目标
-    return False
+def _find_field(view: SheetView, f: Field) -> tuple[int, int] | None:
+    """The first cell (row by row) showing one of the field's labels. A prefix field's label may carry a
+    parenthesised part: 总体目标(2021年-2023年), 预算年度(2021年)目标."""
+    places = [view.label_positions()]
+    if f.prefix:
+        places.append(view.unbracketed_positions())
+    found = [where[k] for where in places for k in _label_keys(f) if k in where]
+    return min(found) if found else None
 
 
 def _convert(f: Field, raw: object, sheet: str, cell: str, findings: list[Finding]) -> object:
@@ -190,16 +341,8 @@ def _convert(f: Field, raw: object, sheet: str, cell: str, findings: list[Findin
 def parse_form(view: SheetView, fields: tuple[Field, ...], findings: list[Finding],
                report_missing: bool = True) -> Form:
     out: dict[str, FieldValue] = {}
-    keys = {}
-    for r in range(view.height):
-        for c in range(view.width):
-            if view.is_merged_continuation(r, c):
-                continue
-            k = view.key(r, c)
-            if k:
-                keys.setdefault(k, (r, c))
     for f in fields:
-        pos = next((p for k, p in keys.items() if _field_label_matches(k, f)), None)
+        pos = _find_field(view, f)
         if pos is None:
             if report_missing:
                 findings.append(rule("S006").finding(view.name, "", label=f.label))
@@ -218,7 +361,7 @@ def parse_form(view: SheetView, fields: tuple[Field, ...], findings: list[Findin
 def _group_ok(view: SheetView, r: int, c: int, col: Column, year: int | None) -> bool:
     if not col.group:
         return True
-    g = label_key(col.group_text(year))
+    g, year_suffix = _group_keys(col.group, year)
     for rr in range(max(0, r - 3), r):
         k = view.key(rr, c)
         cc = c
@@ -229,7 +372,7 @@ def _group_ok(view: SheetView, r: int, c: int, col: Column, year: int | None) ->
             k = view.key(rr, cc)
         if not k:
             continue
-        if k == g or ("{year}" in col.group and k.endswith(label_key(col.group.split("}", 1)[1]))):
+        if k == g or (year_suffix is not None and k.endswith(year_suffix)):
             return True
     return False
 
@@ -237,19 +380,26 @@ def _group_ok(view: SheetView, r: int, c: int, col: Column, year: int | None) ->
 def _candidates(view: SheetView, r: int, col: Column) -> list[int]:
     row = view.row_keys(r)
     out: set[int] = set()
-    for lab in col.labels:
-        out.update(row.get(label_key(lab), ()))
+    for k in _label_keys(col):
+        out.update(row.get(k, ()))
     return sorted(out)
 
 
 def find_header(view: SheetView, columns: tuple[Column, ...], start: int = 0) -> int | None:
     """The 0-based row holding the most of the columns' labels (the lowest header line)."""
+    by_key, fragments = _header_index(columns)
     best_r, best_n = None, 0
     need = max(1, min(2, len(columns)))
     for r in range(start, min(view.height, start + HEADER_SCAN_ROWS)):
-        n = sum(1 for col in columns if _candidates(view, r, col))
-        if n > best_n:
-            best_r, best_n = r, n
+        if fragments.isdisjoint(view.key_row(r)):
+            continue   # a data or blank row: no cell is even part of a label
+        found: set[int] = set()   # positions in `columns` of the columns this row names
+        for k in view.row_keys(r):
+            hit = by_key.get(k)
+            if hit:
+                found.update(hit)
+        if len(found) > best_n:
+            best_r, best_n = r, len(found)
     return best_r if best_n >= need else None
 
 
@@ -258,7 +408,7 @@ def assign_columns(view: SheetView, r: int, columns: tuple[Column, ...], year: i
     found: dict[str, int] = {}
     for col in columns:
         cands = [c for c in _candidates(view, r, col) if c not in taken]
-        grouped = [c for c in cands if _group_ok(view, r, c, col, year)]
+        grouped = [c for c in cands if _group_ok(view, r, c, col, year)] if col.group else cands
         # without a readable group (收入/支出 …) the parts take the repeated labels left to right
         pick = grouped or cands
         if pick:
@@ -269,27 +419,29 @@ def assign_columns(view: SheetView, r: int, columns: tuple[Column, ...], year: i
 
 # ----------------------------------------------------------------------------------------------- tables
 
-def _amounts(view: SheetView, r: int, decl: TableDecl, cols: dict[str, int]):
+def _amounts(row: list[object], r: int, amount_cols: list[tuple[str, int, str]]):
+    """The row's amounts by column key, their cells, and the cells that are no amount (raw values)."""
     amounts: dict[str, Decimal | None] = {}
     cells: dict[str, str] = {}
     bad: dict[str, object] = {}
-    for col in decl.amount_columns:
-        c = cols.get(col.key)
-        if c is None:
+    n = str(r + 1)
+    width = len(row)
+    for key, c, letter in amount_cols:
+        cells[key] = letter + n
+        raw = row[c] if c < width else None
+        if raw is None:
+            amounts[key] = None
             continue
-        cells[col.key] = cell_ref(r, c)
-        raw = view.raw(r, c)
         try:
-            amounts[col.key] = parse_amount(raw)
+            amounts[key] = parse_amount(raw)
         except NotAnAmount:
-            amounts[col.key] = None
-            bad[col.key] = raw
+            amounts[key] = None
+            bad[key] = raw
     return amounts, cells, bad
 
 
 def _is_note(text: str) -> bool:
-    t = label_key(text)
-    return any(t.startswith(label_key(p)) for p in _NOTE_PREFIX)
+    return label_key(text).startswith(_NOTE_KEYS)
 
 
 def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, findings: list[Finding],
@@ -301,15 +453,24 @@ def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, f
     name_col = cols.get("name") if "name" in cols else cols.get(decl.label_column)
     totals = {label_key(t) for t in decl.total_labels} | {label_key(t) for t in decl.closing if t}
     sections = {label_key(s) for s in decl.sections}
+    amount_cols = [(col.key, cols[col.key], col_letter(cols[col.key]))
+                   for col in decl.amount_columns if cols.get(col.key) is not None]
+    name_key = "name" if "name" in cols else decl.label_column
+    name_letter = col_letter(name_col) if name_col is not None else ""
+    has_split = split[0] is not None or split[1] is not None
+    # the code's cell: its column, or the first of the split 类 | 款 columns
+    code_cell_col = code_col if code_col is not None else next((c for c in split[:2] if c is not None), None)
+    code_letter = col_letter(code_cell_col) if code_cell_col is not None else ""
     lines: list[Line] = []
     section = ""
     last_lei = last_kuan = None
     for r in range((header_row or 0) + 1, view.height):
-        if view.row_empty(r):
+        row = view.grid[r]
+        if _blank(row):
             continue
         label = view.text(r, name_col) if name_col is not None else ""
         raw_code = view.raw(r, code_col) if code_col is not None else None
-        if split[0] is not None or split[1] is not None:
+        if has_split:
             # split 类 | 款 | 项 columns: printed forms write 类 (and 款) once and leave them blank below
             lei = view.raw(r, split[0]) if split[0] is not None else None
             kuan = view.raw(r, split[1]) if split[1] is not None else None
@@ -326,23 +487,23 @@ def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, f
         first_text = cell_text(raw_code) or label
         if first_text and _is_note(first_text):
             break
-        amounts, cells, bad = _amounts(view, r, decl, cols)
-        if not label and raw_code in (None, "") and all(v is None for v in amounts.values()) and not bad:
+        amounts, cells, bad = _amounts(row, r, amount_cols)
+        no_code = raw_code in (None, "")
+        if not label and no_code and all(v is None for v in amounts.values()) and not bad:
             continue
-        code = normalise_code(raw_code) if raw_code not in (None, "") else None
-        k = label_key(label)
+        code = None if no_code else normalise_code(raw_code)
         kind = "item"
-        if code is None and k in totals:
-            kind = "total"
-        elif code is None and k in sections:
-            kind = "section"
-            section = label
+        if code is None:
+            k = label_key(label)
+            if k in totals:
+                kind = "total"
+            elif k in sections:
+                kind = "section"
+                section = label
         if name_col is not None:
-            cells["name" if "name" in cols else decl.label_column] = cell_ref(r, name_col)
-        if code_col is not None:
-            cells["code"] = cell_ref(r, code_col)
-        elif split[0] is not None or split[1] is not None:
-            cells["code"] = cell_ref(r, split[0] if split[0] is not None else split[1])
+            cells[name_key] = f"{name_letter}{r + 1}"
+        if code_cell_col is not None:
+            cells["code"] = f"{code_letter}{r + 1}"
         ln = Line(row=r + 1, label=label, code=code, raw_code=raw_code, kind=kind,
                   section=section if kind != "section" else label, amounts=amounts, cells=cells, bad=bad)
         lines.append(ln)
@@ -357,9 +518,10 @@ def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, f
 
 def _split_code_columns(view: SheetView, r: int, taken: set[int]) -> dict[str, int]:
     out = {}
+    keys = view.key_row(r)
     for key, lab in (("_lei", "类"), ("_kuan", "款"), ("_xiang", "项")):
         for c in range(view.width):
-            if c not in taken and view.key(r, c) == lab:
+            if c not in taken and keys[c] == lab:
                 out[key] = c
                 taken.add(c)
                 break
@@ -369,12 +531,12 @@ def _split_code_columns(view: SheetView, r: int, taken: set[int]) -> dict[str, i
 def parse_sheet_tables(view: SheetView, sdecl: SheetDecl, year: int | None, unit: str,
                        findings: list[Finding]) -> dict[str, Table]:
     out: dict[str, Table] = {}
-    all_cols = tuple(c for t in sdecl.tables for c in t.columns)
-    r = find_header(view, all_cols)
+    r = find_header(view, _sheet_columns(sdecl))
     taken: set[int] = set()
-    sheet_unit = view.unit() or unit
-    if view.unit() and unit and view.unit() != unit:
-        findings.append(rule("S004").finding(view.name, "", expected=unit, actual=view.unit()))
+    typed_unit = view.unit()
+    sheet_unit = typed_unit or unit
+    if typed_unit and unit and typed_unit != unit:
+        findings.append(rule("S004").finding(view.name, "", expected=unit, actual=typed_unit))
     for t in sdecl.tables:
         cols = assign_columns(view, r, t.columns, year, taken) if r is not None else {}
         if r is not None and t.code_kind in ("func", "econ_dept") and "code" not in cols:
@@ -402,20 +564,31 @@ def parse_indicators(view: SheetView, decl: IndicatorDecl, findings: list[Findin
         findings.append(rule("S002").finding(view.name, "", labels="、".join(c.label for c in decl.columns)))
         return IndicatorTable(decl.key, view.name, (), 0, False)
     cols = assign_columns(view, r, decl.columns, year, set())
+    letters = {k: col_letter(c) for k, c in cols.items()}
+    # level columns are often merged down or left blank under the first row: they are read as shown
+    reads = [(key, c, letters[key], key in ("level1", "level2")) for key, c in cols.items()]
     rows: list[Indicator] = []
     carry = {"level1": "", "level2": ""}
     for rr in range(r + 1, view.height):
-        if view.row_empty(rr):
+        row = view.grid[rr]
+        if _blank(row):
             continue
         vals: dict[str, str] = {}
         cells: dict[str, str] = {}
-        for key, c in cols.items():
-            # level columns are often merged down or left blank under the first row: read the shown value
-            v = view.text(rr, c) if key in ("level1", "level2") else cell_text(view.raw(rr, c))
+        content: list[str] = []   # what the row says besides its levels
+        level_typed = False
+        n = str(rr + 1)
+        for key, c, letter, shown in reads:
+            if shown:
+                v = view.text(rr, c)
+                level_typed = level_typed or bool(v)
+            else:
+                v = cell_text(row[c] if c < len(row) else None)
+                if v:
+                    content.append(v)
             vals[key] = v
-            cells[key] = cell_ref(rr, c)
-        content = [v for k, v in vals.items() if k not in ("level1", "level2") and v]
-        if not content and not any(vals.get(k) for k in ("level1", "level2")):
+            cells[key] = letter + n
+        if not content and not level_typed:
             continue
         if content and all(v in PLACEHOLDERS for v in content):
             content = []
@@ -430,9 +603,8 @@ def parse_indicators(view: SheetView, decl: IndicatorDecl, findings: list[Findin
                 vals[k] = carry[k]
         if not content or not (vals.get("name") or vals.get("value")):
             continue  # a level heading row or an empty template row
-        rows.append(Indicator(row=rr + 1, cells=cells, **{k: v for k, v in vals.items()}))
-    return IndicatorTable(decl.key, view.name, tuple(rows), r + 1, True,
-                          {k: col_letter(c) for k, c in cols.items()})
+        rows.append(Indicator(row=rr + 1, cells=cells, **vals))
+    return IndicatorTable(decl.key, view.name, tuple(rows), r + 1, True, letters)
 
 
 # ----------------------------------------------------------------------------------------------- book
@@ -501,7 +673,7 @@ def parse_book(grids: Grids, family: Family | None = None) -> tuple[Book, list[F
             if n in claimed.values() or n == rep.template_name or n in grids.hidden:
                 continue
             view = views[n]
-            head = {view.key(r, c) for r in range(min(view.height, 12)) for c in range(min(view.width, 8))}
+            head = {k for r in range(min(view.height, 12)) for k in view.key_row(r)[:8]}
             if first not in head:
                 continue
             form = parse_form(view, rep.fields, findings)
@@ -517,17 +689,29 @@ def parse_book(grids: Grids, family: Family | None = None) -> tuple[Book, list[F
 
 def _texts(view: SheetView, rows: range) -> list[tuple[str, str, str]]:
     """(sheet, cell, text) of the typed text cells in the given rows (titles, 单位 lines, header bands)."""
-    return [(view.name, cell_ref(r, c), v.strip()) for r in rows if r < view.height
-            for c, v in enumerate(view.grid[r]) if isinstance(v, str) and v.strip()]
+    out = []
+    for r in rows:
+        if r < view.height:
+            n = str(r + 1)
+            for c, v in enumerate(view.grid[r]):
+                if isinstance(v, str):
+                    t = v.strip()
+                    if t:
+                        out.append((view.name, col_letter(c) + n, t))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _explanation_columns() -> tuple[Column, ...]:
+    """Made once: find_header keeps what it derives from columns per object."""
+    return (Column("code", "代码", aliases=("规则代码",)), Column("place", "位置", aliases=("单元格",)),
+            Column("reason", "说明", aliases=("情况说明", "原因")))
 
 
 def parse_explanations(view: SheetView) -> tuple[Explanation, ...]:
     """The 审核说明 sheet: a header with 代码 / 位置 / 说明, then one accepted finding per row.
     位置 is written as the check reports it: 工作表!单元格 (e.g. 部门支出总表!D5)."""
-    from xltools.families import Column
-
-    cols = (Column("code", "代码", aliases=("规则代码",)), Column("place", "位置", aliases=("单元格",)),
-            Column("reason", "说明", aliases=("情况说明", "原因")))
+    cols = _explanation_columns()
     r = find_header(view, cols)
     if r is None:
         return ()

@@ -18,6 +18,8 @@ def halfwidth(s: str) -> str:
 def label_key(value: object) -> str:
     """The form header labels and row labels are compared in: half-width, no spaces, no trailing colon,
     Chinese quotes folded (一般公共预算“三公”经费 == 一般公共预算"三公"经费)."""
+    if type(value) is str:
+        return _label_key(value)
     if value is None:
         return ""
     return _label_key(value if isinstance(value, str) else str(value))
@@ -56,6 +58,8 @@ def parse_amount(value: object) -> Decimal | None:
     1866.11 (never 1866.1099999…). Text may carry thousands separators and full-width digits.
     Raises NotAnAmount for text that is not a number.
     """
+    if type(value) is float:    # how readers give every number: tested first
+        return _float_amount(value)
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -63,11 +67,7 @@ def parse_amount(value: object) -> Decimal | None:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise NotAnAmount(str(value))
-        if value.is_integer():
-            return Decimal(int(value))
-        return Decimal(repr(value))
+        return _float_amount(value)
     if isinstance(value, Decimal):
         return value
     s = halfwidth(str(value)).strip()
@@ -86,6 +86,18 @@ def parse_amount(value: object) -> Decimal | None:
     return -d if neg else d
 
 
+_INFINITIES = (float("inf"), float("-inf"))
+
+
+def _float_amount(value: float) -> Decimal:
+    if value != value or value in _INFINITIES:
+        raise NotAnAmount(str(value))
+    if value.is_integer():
+        return Decimal(int(value))
+    return Decimal(repr(value))
+
+
+@lru_cache(maxsize=1024)
 def col_letter(index: int) -> str:
     """0-based column index to Excel letters (0 → A)."""
     n = index + 1
