@@ -446,3 +446,74 @@ def test_parse_value_never_raises_on_dense_text(text, unit):
         assert isinstance(v.number, Decimal)
         again = parse_value(format_value(v))
         assert (again.kind, again.op, again.number, again.unit) == (v.kind, v.op, v.number, v.unit)
+
+
+# ------------------------------------------------------------------------------------------- start-up, caches
+
+
+def _normalise_by_character(text: str) -> str:
+    """The definition _normalise's translate table implements, one character at a time."""
+    import unicodedata
+
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if o < 128:
+            out.append(ch)
+        elif 0xFF01 <= o <= 0xFF5E:
+            out.append(chr(o - 0xFEE0))
+        elif ch in iv._EXTRA_CHARS:
+            out.append(iv._EXTRA_CHARS[ch])
+        else:
+            cat = unicodedata.category(ch)
+            if cat == "Nd":
+                out.append(str(unicodedata.decimal(ch, 0)))
+            elif cat[0] == "Z":
+                out.append(" ")
+            elif cat != "Cf":
+                out.append(ch)
+    return "".join(out)
+
+
+def test_normalise_table_is_the_character_rule():
+    every = "".join(chr(i) for i in range(0x3400) if not 0xD800 <= i <= 0xDFFF) + "".join(
+        chr(i) for i in (0xFEFF, 0xFF10, 0xFF05, 0xFF5E, 0xFF5F, 0x1D7CE, 0x200B, 0x2028, 0x3000, 0x0660, 0x4E00))
+    assert iv._normalise(every) == _normalise_by_character(every)
+    assert iv._normalise("满意度≥９５％\u200b") == "满意度≥95%"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=12))
+def test_normalise_any_text(text):
+    assert iv._normalise(text) == _normalise_by_character(text)
+
+
+def test_parse_value_of_text_is_read_once_and_equal_to_a_fresh_read():
+    a = parse_value("≥95%", "%")
+    assert parse_value("≥95%", "%") is a                     # cached: a frozen record, safe to share
+    assert a == iv._parse_value("≥95%", "%")
+    # numbers are not cache keys: 1 == 1.0 == Decimal("1.0"), but they read differently
+    assert parse_value(Decimal("1.0")).raw == "1.0" and parse_value(1).raw == "1" and parse_value(1.5).raw == "1.5"
+
+
+def test_patterns_compile_on_first_use():
+    import subprocess
+    import sys
+
+    # the modules they build on (and their own patterns) first; then count what importing the rules compiles
+    code = ("import xltools.model, xltools.families, xltools.text, xltools.findings, xltools.rules\n"
+            "import xltools.codes.catalogue, xltools.codes.dropdown\n"
+            "import re._compiler as c; n = [0]; f = c.compile\n"
+            "def g(*a): n[0] += 1; return f(*a)\n"
+            "c.compile = g\n"
+            "import xltools.indicators.rows, xltools.rules.indicators, xltools.rules.codes, xltools.rules.tables\n"
+            "import xltools.rules.between, xltools.rules.consistency, xltools.narrative.context\n"
+            "print(n[0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert int(out) <= 1, "the rule modules compile their patterns on first use (xltools.lazyre), not at import"
+    from xltools.lazyre import lazy
+
+    p = lazy(r"(\d+)元")
+    assert "_compiled" not in p.__dict__
+    assert p.search("共65元").group(1) == "65" and p.pattern == r"(\d+)元" and p.sub("", "5元x") == "x"
+    assert p.__dict__["search"] == p.search                    # kept on the instance after the first use

@@ -369,3 +369,54 @@ def test_document_findings_match_markers(dept_book, make_book):
     markers = set(re.findall(r"【待填写：(.+?)】", md))
     labels = {re.search(r"“(.+?)”", f.message).group(1) for f in doc.findings if f.code in ("N001",)}
     assert markers == labels == {"在职在编人数", "联系电话", "项目名称"}
+
+
+# ----------------------------------------------------------------------------------------------- check path
+
+
+def test_check_path_imports_no_document_model():
+    """`xltools check` runs the N rules through the same context as explain; it must not import the document
+    model, the template environment, Jinja or python-docx (they cost more than the rule itself)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, xltools.narrative, xltools.narrative.context, xltools.rules.narrative;"
+            "print(sorted(m for m in ('xltools.narrative.document', 'xltools.narrative.env', 'jinja2', 'docx')"
+            " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    import xltools.narrative as narrative
+
+    assert narrative.Document.__name__ == "Document"          # still importable from the package, lazily
+
+
+def test_context_renders_tables_only_when_read(dept_book):
+    """build_context leaves every table's cells unrendered (check reads none of them); the first read renders
+    them, the same as the document prints them."""
+    from xltools.narrative.context import TableView, build_context, table_view
+
+    book, _ = read_book(dept_book)
+    ctx = build_context(book)
+    views = list(ctx.data["tables"].values()) + [p.info for p in ctx.data["projects"]] \
+        + [p.indicators for p in ctx.data["projects"]]
+    assert views and all(isinstance(v, TableView) and "rows" not in v.__dict__ for v in views)
+    t = ctx.data["tables"]["expense_gpb"]
+    assert t.found and t.sheet and t.title                   # what the context itself needs: eager
+    assert t.header_rows == len(t.header) and t.rows          # first read renders
+    assert t["rows"] is t.rows and "widths" in t and t.get("align") == t.align
+    again = table_view(book, ctx.fam, "expense_gpb")
+    assert "rows" in again and again.rows == t.rows and again.empty is False
+    with pytest.raises(AttributeError):
+        again.no_such_attribute
+    assert ctx.findings() == build_context(book).findings()    # reading tables changes no finding
+
+
+def test_md_escape_fast_path_matches_the_regexes():
+    """md_escape skips its regexes for text without a character they act on: the result is the same."""
+    plain = {"重庆市潼南区政务服务管理办公室": "重庆市潼南区政务服务管理办公室", "  中文 \r\n第二行 ": "中文 <br>第二行",
+             "a<=b": "a<=b", "2021年": "2021年", "１２３": "１２３", "3x4": "3x4", "": ""}
+    for s, want in plain.items():
+        assert md_escape(s) == want and md_escape(s, block=False) == want
+    assert md_escape("٣. x") == "٣\\. x"                   # any Unicode digit starts a numbered list (\d)
+    assert md_escape(" \t- x") == "\\- x" and md_escape("x_y", block=False) == "x\\_y"
+    assert md_escape("<b>x") == "\\<b>x" and md_escape("#1") == "#1" and md_escape("# 1") == "\\# 1"

@@ -405,3 +405,37 @@ def test_a_stale_year_in_a_header_band_or_title_is_reported(dept_book, tmp_path)
     assert [(f.code, f.cell) for f in report.findings if f.code == "X020"] == [("X020", ref)]
     _, clean = check_file(dept_book)
     assert not [f for f in clean.findings if f.code in ("X020", "X021")]
+
+
+# ----------------------------------------------------------------------------------------------- pre-filters
+
+@pytest.mark.parametrize("text", ["ＸＸ区ＸＸ局", "xx单位", "××单位", "○○○", "□□", "（填写单位名称）", "此处填写", "待补充",
+                                  "有效 XX 个", "2021年预算数", "XXXL", "对个人和家庭的补助", "正常文本"])
+def test_placeholder_prefilter_keeps_every_match(text):
+    """placeholders skips a text without any character a placeholder is made of before halfwidth() and the
+    full pattern; that test must keep every text the pattern matches (full-width Ｘ included)."""
+    from xltools.rules import consistency as c
+    from xltools.text import halfwidth
+
+    if c.PLACEHOLDER.search(halfwidth(text)):
+        assert c._PLACEHOLDER_HINT.search(text)
+    if text in ("2021年预算数", "XXXL", "对个人和家庭的补助", "正常文本"):
+        assert not c.PLACEHOLDER.search(halfwidth(text))
+    elif text != "（填写单位名称）":
+        assert c.PLACEHOLDER.search(halfwidth(text))
+
+
+def test_placeholder_prefilter_on_any_text():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from xltools.rules import consistency as c
+    from xltools.text import halfwidth
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet=st.sampled_from(list("XxＸｘ×✕╳○〇□待请填写补充此处（）()aB 区局１")), max_size=12))
+    def prop(text):
+        if c.PLACEHOLDER.search(halfwidth(text)):
+            assert c._PLACEHOLDER_HINT.search(text)
+
+    prop()

@@ -476,3 +476,41 @@ def test_any_cell_values_give_findings_never_exceptions(seed_grids, changes):
     codes_cells = {(t.sheet, ln.cells.get("code")) for t in book.tables.values() for ln in t.lines}
     for e in edits.edits:
         assert (e.sheet, e.cell) in codes_cells or names.get((e.sheet, e.cell)) == ""   # never a typed name
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+def test_infer_kind_by_first_digit_and_length():
+    from xltools.codes.normalise import infer_kind
+
+    for first in "0123456789":
+        for n in range(1, 9):
+            code = first + "0" * (n - 1)
+            want = ("func" if first == "2" and n in (3, 5, 7) else "econ_dept" if first == "3" and n in (3, 5)
+                    else "econ_gov" if first == "5" and n in (3, 5) else None)
+            assert infer_kind(code) == want, code
+    assert infer_kind(2010301.0) == "func" and infer_kind(" ３０１ ") == "econ_dept" and infer_kind("20a") is None
+    assert infer_kind("") is None and infer_kind(None) is None
+
+
+def test_name_key_is_cached_and_unchanged_by_it():
+    from xltools.codes.normalise import name_key, names_match
+
+    assert name_key("一般公共服务支出（类）： ") == "一般公共服务支出(类)"
+    assert name_key("一般公共服务支出（类）： ") is name_key("一般公共服务支出（类）： ")
+    assert name_key(201) == "201" and name_key(None) == "" and names_match("“三公”经费", '"三公"经费')
+
+
+def test_lei_index_follows_the_catalogue_view():
+    from xltools.codes.catalogue import get_catalogue, reload_catalogue
+    from xltools.rules import codes as rc
+
+    class _Book:
+        year, family = 2021, "dept_budget"
+
+    idx = rc._Checker(_Book())._lei_index()
+    assert idx is rc._Checker(_Book())._lei_index()          # one index per catalogue view
+    reload_catalogue()
+    assert get_catalogue().view("func", 2021) is not None
+    again = rc._Checker(_Book())._lei_index()
+    assert again is not idx and again == idx                  # a reloaded catalogue: built again, the same

@@ -252,3 +252,38 @@ def test_recalc_fills_the_summary_tables_of_a_fresh_template(tmp_path):
     assert main(["recalc", str(out), "-o", str(again)]) == 0
     _, report2 = check_file(again)
     assert [f.to_dict() for f in report2.findings] == [f.to_dict() for f in report.findings]
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+def test_dsum_adds_in_order_like_sum():
+    from xltools.subtotals import dsum
+
+    vals = [Decimal("0.1"), None, Decimal("1E+30"), Decimal("-1E+30"), Decimal("0.20")]
+    assert dsum(vals) == sum((v for v in vals if v is not None), Decimal(0))
+    assert str(dsum(vals)) == str(sum((v for v in vals if v is not None), Decimal(0)))
+    assert dsum([]) == 0 and dsum([None]) == 0
+
+
+@pytest.mark.parametrize("label, key", [
+    ("一、本年收入", "本年收入"), ("（一）工资福利支出", "工资福利支出"), ("(十二)其他", "其他"), ("1.合计", "合计"),
+    ("12、 上年结转：", "上年结转"), ("一般公共预算拨款收入", "一般公共预算拨款收入"), ("一二三", "一二三"),
+    ("（一", "(一"), ("2021年预算", "2021年预算"), ("", ""), (None, ""),
+])
+def test_norm_label(label, key):
+    from xltools.subtotals import norm_label
+
+    assert norm_label(label) == key
+    assert norm_label(label) == key            # the cached answer is the same
+
+
+def test_hierarchy_parent_is_the_longest_prefix_in_the_table():
+    from xltools.model import Line, Table
+    from xltools.subtotals import hierarchy
+
+    lines = [Line(1, "一般公共服务支出", "201"), Line(2, "行政运行", "2010301"), Line(3, "款", "20103"),
+             Line(4, "一般行政管理事务", "2010302"), Line(5, "外项", "2080505"), Line(6, "", None, amounts={"x": D(1)}),
+             Line(7, "合计", None, kind="total"), Line(8, "坏", "20a")]
+    children, top = hierarchy(Table("t", "s", "万元", tuple(lines), {}))
+    assert {r: [c.row for c in kids] for r, kids in children.items()} == {3: [2, 4], 1: [3]}
+    assert [ln.row for ln in top] == [1, 5, 6, 8]

@@ -39,15 +39,14 @@ person and each adds up; which 款 or 项 carries the 0.01 the tool cannot know,
 """
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from contextvars import ContextVar
 from decimal import Decimal
+from functools import lru_cache
 
 from xltools.edits import Edit, EditSet
 from xltools.families import TableDecl, get_family
+from xltools.lazyre import lazy
 from xltools.model import Book, Line, Table
 from xltools.text import label_key
 
@@ -77,7 +76,11 @@ def grade(expected: Decimal | None, actual: Decimal | None, unit: str) -> str | 
 
 
 def dsum(values: Iterable[Decimal | None]) -> Decimal:
-    return sum((v for v in values if v is not None), ZERO)
+    total = ZERO                      # added in order, as sum(…, ZERO) would: the same Decimal
+    for v in values:
+        if v is not None:
+            total += v
+    return total
 
 
 def money(d: Decimal | None) -> str:
@@ -98,20 +101,34 @@ def num(d: Decimal | None) -> object:
 
 # ----------------------------------------------------------------------------------------------- identities
 
-@dataclass(frozen=True)
 class Identity:
-    """`target` = Σ `parts`, on every amount column of the table (a vertical identity)."""
+    """`target` = Σ `parts`, on every amount column of the table (a vertical identity). A plain class, not a
+    dataclass: nothing compares or hashes identities, and a frozen dataclass costs ~1 ms to define at import."""
 
-    target: Line
-    parts: tuple[Line, ...]
-    kind: str          # hierarchy (类/款 = Σ children) | total (总计 = Σ 类) | labelled (合计/小计/总计 of a labelled table)
+    __slots__ = ("target", "parts", "kind")
+
+    def __init__(self, target: Line, parts: tuple[Line, ...], kind: str) -> None:
+        self.target = target
+        self.parts = parts
+        # hierarchy (类/款 = Σ children) | total (总计 = Σ 类) | labelled (合计/小计/总计 of a labelled table)
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"Identity(target={self.target!r}, parts={self.parts!r}, kind={self.kind!r})"
+
+
+# the numbering in front of a row label (一、 （一） 1.), compiled on first use (xltools.lazyre)
+_NUMBERING = lazy(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十0-9]+[)）]|[0-9]+[、.．])")
 
 
 def norm_label(label: object) -> str:
     """A row label as compared: label_key without leading numbering (一、 (一) 1.) and a trailing colon."""
-    k = label_key(label)
-    k = re.sub(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十0-9]+[)）]|[0-9]+[、.．])", "", k)
-    return k.rstrip(":：")
+    return _norm_key(label_key(label))
+
+
+@lru_cache(maxsize=1 << 12)           # the rules ask again and again for the same few hundred labels
+def _norm_key(k: str) -> str:
+    return _NUMBERING.sub("", k).rstrip(":：")
 
 
 # closing rows of labelled tables that are not "Σ items" (label → the rows they add up)
@@ -125,39 +142,38 @@ def is_coded(decl: TableDecl) -> bool:
     return decl.code_kind in CODED
 
 
-def _parent(code: str, first: dict[str, Line]) -> Line | None:
-    if not code.isdigit():
-        return None
-    for n in (7, 5, 3):
-        if len(code) > n and code[:n] in first:
-            return first[code[:n]]
-    return None
-
-
 def hierarchy(table: Table) -> tuple[dict[int, list[Line]], list[Line]]:
     """Children of each coded row (by sheet row) and the top-level rows of a coded table.
 
     The parent of a code is the longest code in the table that is a proper prefix of it (项 → 款 → 类; a 项
     whose 款 row is missing hangs under its 类). Rows without a code that carry amounts count as top-level."""
+    items = [ln for ln in table.lines if ln.kind == "item"]
     first: dict[str, Line] = {}
-    for ln in table.lines:
-        if ln.kind == "item" and ln.code:
-            first.setdefault(ln.code, ln)
-    children: dict[int, list[Line]] = defaultdict(list)
+    for ln in items:
+        if ln.code and ln.code not in first:
+            first[ln.code] = ln
+    children: dict[int, list[Line]] = {}
     top: list[Line] = []
-    for ln in table.lines:
-        if ln.kind != "item":
-            continue
-        if not ln.code:
+    for ln in items:
+        code = ln.code
+        if not code:
             if any(v is not None for v in ln.amounts.values()):
                 top.append(ln)
             continue
-        p = _parent(ln.code, first)
+        p = None
+        if code.isdigit():
+            for n in (7, 5, 3):            # the longest proper prefix the table has
+                if len(code) > n:
+                    p = first.get(code[:n])
+                    if p is not None:
+                        break
         if p is None:
             top.append(ln)
-        else:
+        elif p.row in children:
             children[p.row].append(ln)
-    return dict(children), top
+        else:
+            children[p.row] = [ln]
+    return children, top
 
 
 def identities(table: Table, decl: TableDecl) -> list[Identity]:
@@ -392,13 +408,14 @@ def lei_by_name(table: Table | None) -> dict[str, Line]:
     out: dict[str, Line] = {}
     if table is None:
         return out
+    try:
+        func = codes.get_catalogue().view("func").by_code   # what codes.lookup(code, kind="func") reads
+    except Exception:  # a catalogue that cannot answer must not stop a recalc
+        func = {}
     for ln in table.lines:
         if ln.kind == "item" and ln.code and len(ln.code) == 3:
             out.setdefault(norm_label(ln.label), ln)
-            try:
-                e = codes.lookup(ln.code, kind="func")
-            except Exception:  # a catalogue that cannot answer must not stop a recalc
-                e = None
+            e = func.get(codes.normalise_code(ln.code))
             if e is not None:
                 out.setdefault(norm_label(e.name), ln)
     return out

@@ -1,14 +1,16 @@
 """Budget classification codes as they arrive from cells: ints, floats, text with junk.
 
 `normalise_code` never raises: a value that is not a code comes back cleaned but not digits, so the caller
-can report it (`is_wellformed` tells the two apart). Standard library only.
+can report it (`is_wellformed` tells the two apart). Standard library only (and xltools.lazyre).
 """
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from xltools.lazyre import lazy
 
 __all__ = [
     "normalise_code", "is_wellformed", "join_split_code", "infer_kind", "level_of", "parent_code",
@@ -18,11 +20,14 @@ __all__ = [
 KINDS = ("func", "econ_dept", "econ_gov")
 LEVELS = {3: "类", 5: "款", 7: "项"}
 _LENGTHS = {"func": (3, 5, 7), "econ_dept": (3, 5), "econ_gov": (3, 5)}
+_KIND_OF = {(first, n): kind for first, kind in (("2", "func"), ("3", "econ_dept"), ("5", "econ_gov"))
+            for n in _LENGTHS[kind]}     # (first digit, length) → kind
 
 # whitespace of every kind (NBSP, ideographic space, zero-width marks, BOM) and thousands separators
-_JUNK = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff,'_`\"]+")
-_TRAILING_ZERO = re.compile(r"^(\d+)\.0+$")
-_SCIENTIFIC = re.compile(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
+# compiled on first use (xltools.lazyre): the check path imports this module, most books never need them
+_JUNK = lazy(r"[\s\u200b\u200c\u200d\u2060\ufeff,'_`\"]+")
+_TRAILING_ZERO = lazy(r"^(\d+)\.0+$")
+_SCIENTIFIC = lazy(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
 
 
 def normalise_code(value: object) -> str | None:
@@ -74,17 +79,13 @@ def normalise_code(value: object) -> str | None:
 
 def infer_kind(code: object) -> str | None:
     """"func" for 2xx codes of 3/5/7 digits, "econ_dept" for 3xx and "econ_gov" for 5xx of 3/5 digits."""
-    c = code if type(code) is str and code.isascii() and code.isdigit() else normalise_code(code)
-    if not c or not c.isascii() or not c.isdigit():
-        return None
-    n = len(c)
-    if c[0] == "2" and n in (3, 5, 7):
-        return "func"
-    if c[0] == "3" and n in (3, 5):
-        return "econ_dept"
-    if c[0] == "5" and n in (3, 5):
-        return "econ_gov"
-    return None
+    if type(code) is str and code.isascii() and code.isdigit():
+        c = code
+    else:
+        c = normalise_code(code)
+        if not c or not c.isascii() or not c.isdigit():
+            return None
+    return _KIND_OF.get((c[0], len(c)))
 
 
 def is_wellformed(code: object, kind: str | None = None) -> bool:
@@ -150,7 +151,7 @@ def join_split_code(lei: object, kuan: object = None, xiang: object = None) -> s
     return a + b + c
 
 
-_NAME_JUNK = re.compile(r"[\s\u200b\ufeff]+")
+_NAME_JUNK = lazy(r"[\s\u200b\ufeff]+")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "〔": "[", "〕": "]", "【": "[", "】": "]"})
 
 
@@ -158,7 +159,12 @@ def name_key(name: object) -> str:
     """The form names are compared in: NFKC (full-width （）：０-９ → ASCII), no spaces, no trailing colon."""
     if name is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(name)).translate(_QUOTES)
+    return _name_key(name if type(name) is str else str(name))
+
+
+@lru_cache(maxsize=1 << 14)   # the C rules compare the same catalogue and row names for every table and book
+def _name_key(name: str) -> str:
+    s = unicodedata.normalize("NFKC", name).translate(_QUOTES)
     s = _NAME_JUNK.sub("", s)
     return s.rstrip(":")
 

@@ -16,14 +16,15 @@ Pure: no I/O, no Excel.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from xltools.indicators.values import (
     Comparison, IndicatorValue, is_placeholder, parse_comparison, parse_value,
 )
+from xltools.lazyre import lazy
 from xltools.model import Book, IndicatorTable
+from xltools.record import factory, record
 
 __all__ = [
     "IndicatorRecord", "IndicatorSet", "records", "indicator_sets", "canonical_level1", "canonical_level2",
@@ -66,9 +67,10 @@ _LEVEL2_ALIASES: dict[str, str] = {
     "满意度": "服务对象满意度指标",
 }
 _FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
-_SPACES = re.compile(r"\s+")
+# patterns compiled on first use (xltools.lazyre): the check path imports this module
+_SPACES = lazy(r"\s+")
 # a leading enumeration: "一、" "（一）" "1." "1、" "(1)"
-_ENUM = re.compile(r"^(?:[（(][一二三四五六七八九十0-9]+[)）]|[一二三四五六七八九十]+[、.]|[0-9]+[、.．])")
+_ENUM = lazy(r"^(?:[（(][一二三四五六七八九十0-9]+[)）]|[一二三四五六七八九十]+[、.]|[0-9]+[、.．])")
 
 
 def level_base(text: str) -> str:
@@ -80,6 +82,7 @@ def level_base(text: str) -> str:
     return s
 
 
+@lru_cache(maxsize=1 << 10)      # level names repeat on every row of every table: each is worked out once
 def canonical_level1(text: str) -> str:
     """产出 / 产出指标 / " 产出指标 " → 产出指标; an unknown name comes back without spaces, as typed."""
     if is_placeholder(text):
@@ -88,6 +91,7 @@ def canonical_level1(text: str) -> str:
     return _LEVEL1_ALIASES.get(base) or _SPACES.sub("", str(text))
 
 
+@lru_cache(maxsize=1 << 10)
 def canonical_level2(text: str) -> str:
     """服务对象满意度 → 服务对象满意度指标, 生态环境效益指标 → 生态效益指标; unknown names as typed."""
     if is_placeholder(text):
@@ -106,16 +110,17 @@ def attribute_kind(text: str) -> str | None:
     return None
 
 
-_NAME_PUNCT = re.compile(r"[\s，,。.、;；:：“”\"'‘’（）()《》<>]")
+_NAME_PUNCT = lazy(r"[\s，,。.、;；:：“”\"'‘’（）()《》<>]")
 
 
+@lru_cache(maxsize=1 << 12)
 def name_key(text: str) -> str:
     """The form 三级指标 names are compared in (duplicates): half-width, no spaces or punctuation."""
     return _NAME_PUNCT.sub("", str(text or "").translate(_FULLWIDTH))
 
 
 # ---------------------------------------------------------------------------------------------- records
-@dataclass(frozen=True)
+@record
 class IndicatorRecord:
     """One indicator row, read. ``op`` is the comparison in force: the 指标性质 column's when it is readable,
     else the one inside the value; ``op_source`` says which ("column" | "value" | "")."""
@@ -141,7 +146,7 @@ class IndicatorRecord:
     value_text_unit: str | None        # a unit written inside the value itself ("19万件" → 件), parts excluded
     value_multiplier: bool             # the value itself carries 万/千/亿 ("19万件")
     columns: frozenset[str]            # the columns this layout has (keys of Indicator.cells)
-    cells: dict[str, str] = field(default_factory=dict)
+    cells: dict[str, str] = factory(dict)
 
     def has(self, key: str) -> bool:
         return key in self.columns
@@ -196,7 +201,7 @@ def records(table: IndicatorTable, layout: str = "levels") -> list[IndicatorReco
 
 
 # ------------------------------------------------------------------------------------------------- sets
-@dataclass(frozen=True)
+@record
 class IndicatorSet:
     """One indicator table with what the rules need beside it: the project's 资金总额 and its unit."""
 

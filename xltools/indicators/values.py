@@ -5,14 +5,17 @@ into a kind (number, percent, ratio, date, date_range, grade, text, compound, em
 value, a Decimal in the stated unit, the unit, and a leading label. Nothing here raises on a string and nothing
 guesses: a comparison symbol that cannot be read comes back with ``readable=False`` for the caller to report.
 
-Pure standard library, no I/O.
+Pure standard library (and xltools.lazyre), no I/O.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
+from functools import lru_cache
+
+from xltools.lazyre import lazy
+from xltools.record import record
 
 __all__ = [
     "Comparison", "IndicatorValue", "parse_comparison", "parse_value", "format_value", "to_yuan",
@@ -48,7 +51,7 @@ _MARKUP_FORMS = {"<u>></u>": ">=", "<u><</u>": "<="}
 _OP_SYMBOL = {">=": "≥", "<=": "≤", "=": "=", ">": ">", "<": "<"}
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     """A 指标性质 cell. op is one of OPS or None; readable is False for a non-empty cell that is no known
     comparison (an OCR-garbled symbol such as ``\\(\\)``) — the caller reports it, never guesses."""
@@ -65,35 +68,49 @@ _EXTRA_CHARS = {
 }
 
 
-def _normalise(text: str) -> str:
-    """Full-width ASCII → ASCII, any Unicode decimal digit → 0-9, any space → " ", format marks dropped."""
-    out: list[str] = []
-    for ch in text:
-        o = ord(ch)
+class _NormalTable(dict):
+    """The str.translate table of _normalise, filled in as characters are met: a character's mapping is worked
+    out once per process (by its Unicode category), and translate() then maps a whole text in C — the
+    character-by-character loop this replaces was most of the cost of reading an indicator table."""
+
+    def __missing__(self, o: int):
+        ch = chr(o)
         if o < 128:
-            out.append(ch)
+            v: int | str | None = o
         elif 0xFF01 <= o <= 0xFF5E:
-            out.append(chr(o - 0xFEE0))
+            v = o - 0xFEE0
         elif ch in _EXTRA_CHARS:
-            out.append(_EXTRA_CHARS[ch])
+            v = _EXTRA_CHARS[ch]
         else:
             cat = unicodedata.category(ch)
             if cat == "Nd":
-                out.append(str(unicodedata.decimal(ch, 0)))
+                v = str(unicodedata.decimal(ch, 0))
             elif cat[0] == "Z":
-                out.append(" ")
+                v = " "
             elif cat == "Cf":
-                continue
+                v = None                 # dropped
             else:
-                out.append(ch)
-    return "".join(out)
+                v = o
+        self[o] = v
+        return v
 
 
-_WS = re.compile(r"\s+")
-_THOUSANDS = re.compile(r"(?<![0-9.])[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])")
+_NORMAL = _NormalTable()
+
+
+def _normalise(text: str) -> str:
+    """Full-width ASCII → ASCII, any Unicode decimal digit → 0-9, any space → " ", format marks dropped."""
+    return text if text.isascii() else text.translate(_NORMAL)
+
+
+# The patterns below are compiled on first use (xltools.lazyre): compiling all of them cost ~7 ms at import, on
+# the path of every `xltools check`, whether or not the workbook has an indicator table.
+_WS = lazy(r"\s+")
+_THOUSANDS = lazy(r"(?<![0-9.])[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])")
 _EDGE_PUNCT = "。.;,、"
 
 
+@lru_cache(maxsize=1 << 12)      # the same short texts (units, 指标性质, placeholders) come again and again
 def _squash(text: str) -> str:
     return _WS.sub("", _normalise(text))
 
@@ -156,8 +173,8 @@ _COMPARISON_TABLE = dict(_VALUE_OPS)
 _COMPARISON_TABLE.update({_squash(f): "qualitative" for f in _QUALITATIVE_FORMS})
 _COMPARISON_TABLE.update({_squash(f): op for f, op in _MARKUP_FORMS.items()})
 _OP_ALT = "|".join(re.escape(f) for f in sorted(_VALUE_OPS, key=len, reverse=True))
-_LEADING_OP = re.compile(rf"(?:{_OP_ALT})")
-_TRAILING_OP = re.compile(rf"(?:{_OP_ALT})$")
+_LEADING_OP = lazy(rf"(?:{_OP_ALT})")
+_TRAILING_OP = lazy(rf"(?:{_OP_ALT})$")
 
 
 def parse_comparison(text: object) -> Comparison:
@@ -179,7 +196,7 @@ def parse_comparison(text: object) -> Comparison:
 
 
 # ------------------------------------------------------------------------------------------------ values
-@dataclass(frozen=True)
+@record
 class IndicatorValue:
     """One 指标值 cell, read. See the module docstring and KINDS."""
 
@@ -215,21 +232,22 @@ _MONEY_PREFIXED = tuple(sorted((u for u in MONEY_UNITS if u != "元"), key=len, 
 _SUFFIX_OPS = (("(含)以上", ">="), ("及以上", ">="), ("或以上", ">="), ("以上", ">="),
                ("(含)以下", "<="), ("及以下", "<="), ("或以下", "<="), ("以下", "<="),
                ("以内", "<="), ("之内", "<="))
+_SUFFIX_WORDS = tuple(w for w, _ in _SUFFIX_OPS)
 _APPROX_SUBJECTS = ("约", "大约", "约为", "大概")
 _APPROX_SUFFIX = ("左右", "上下")
 _SUBJECT_CONNECTORS = ("达到", "达", ":")
-_BAD_IN_REST = re.compile(r"[、,;<>=≥≤≧≦⩾⩽≮≯*×~]")
-_OP_CHARS = re.compile(r"[<>=≥≤≧≦⩾⩽≮≯]")
+_BAD_IN_REST = lazy(r"[、,;<>=≥≤≧≦⩾⩽≮≯*×~]")
+_OP_CHARS = lazy(r"[<>=≥≤≧≦⩾⩽≮≯]")
 
 _NUM = r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"
 # the unit after the number has no digits, except right after a Latin letter (m2, m3, km2)
-_NUMBER_RE = re.compile(
+_NUMBER_RE = lazy(
     rf"(?P<subject>[^0-9]*?)(?P<op>{_OP_ALT})?(?P<num>[-+]?{_NUM})(?P<rest>(?:[^0-9]|(?<=[A-Za-z])[0-9])*)", re.S)
-_RATIO_RE = re.compile(
+_RATIO_RE = lazy(
     rf"(?P<subject>[^0-9]*?)(?P<op>{_OP_ALT})?(?P<a>{_NUM})(?P<ua>[^0-9*×xX✕]{{0,4}}?)[*×xX✕]"
     rf"(?P<b>{_NUM})(?P<rest>[^0-9]*)", re.S)
-_HAS_DIGIT = re.compile(r"[0-9]")
-_SEPARATORS = re.compile(r"[、,;]+")
+_HAS_DIGIT = lazy(r"[0-9]")
+_SEPARATORS = lazy(r"[、,;]+")
 
 # ------------------------------------------------------------------------------------------------ grades
 #: qualitative targets recognised as grades (longest match wins)
@@ -244,12 +262,12 @@ GRADES = (
 _MULTI_CHAR_GRADES = tuple(sorted((g for g in GRADES if len(g) > 1), key=len, reverse=True))
 _GRADE_ALT = "|".join(re.escape(g) for g in sorted(GRADES, key=len, reverse=True))
 _MULTI_GRADE_ALT = "|".join(re.escape(g) for g in _MULTI_CHAR_GRADES)
-_GRADE_RE = re.compile(rf"(?P<op>{_OP_ALT})?(?P<grade>{_GRADE_ALT})")
-_SUBJECT_GRADE_RE = re.compile(
+_GRADE_RE = lazy(rf"(?P<op>{_OP_ALT})?(?P<grade>{_GRADE_ALT})")
+_SUBJECT_GRADE_RE = lazy(
     rf"(?P<subject>[^0-9]{{1,10}}?)(?:为|达到|:)?(?P<op>{_OP_ALT})?(?P<grade>{_MULTI_GRADE_ALT})")
 
 # ------------------------------------------------------------------------------------------------- dates
-_DATE_TOKEN = re.compile(
+_DATE_TOKEN = lazy(
     r"""(?<![0-9.])
     (?:
         (?P<cy>(?:19|20)[0-9]{2})年
@@ -257,14 +275,14 @@ _DATE_TOKEN = re.compile(
       | (?P<ny>(?:19|20)[0-9]{2})(?P<sep>[./-])(?P<nm>[0-9]{1,2})(?:(?P=sep)(?P<nd>[0-9]{1,2}))?
     )
     (?![0-9])""", re.X)
-_RANGE_CONNECTOR = re.compile(r"起?(?:至|到|~|-+|—+|–)")
-_YEARLESS_TAIL = re.compile(r"(?P<conn>起?(?:至|到|~|-+|—+|–))(?P<m>[0-9]{1,2})月(?:(?P<d>[0-9]{1,2})[日号])?(?![0-9])")
+_RANGE_CONNECTOR = lazy(r"起?(?:至|到|~|-+|—+|–)")
+_YEARLESS_TAIL = lazy(r"(?P<conn>起?(?:至|到|~|-+|—+|–))(?P<m>[0-9]{1,2})月(?:(?P<d>[0-9]{1,2})[日号])?(?![0-9])")
 # "2021.12" is a date only next to such a word: "2021.12完成", "截至2021.12" (not "办结率2021.12%")
-_DATE_SUFFIX_CONTEXT = re.compile(
+_DATE_SUFFIX_CONTEXT = lazy(
     r"完成|前|底|末|初|启动|开始|结束|开工|完工|竣工|上线|验收|实施|以后|之后|交付|办结|到位|以内|内")
-_DATE_PREFIX_CONTEXT = re.compile(r"(?:截至|截止|于|在|至|到|不晚于|不早于|最迟|最晚|预计|计划|力争)$")
-_DATE_BEFORE_SUFFIX = re.compile(r"(?:底|末)?(?:之前|以前|前|以内|内)")
-_DATE_AFTER_SUFFIX = re.compile(r"(?:底|末)?(?:之后|以后|后)")
+_DATE_PREFIX_CONTEXT = lazy(r"(?:截至|截止|于|在|至|到|不晚于|不早于|最迟|最晚|预计|计划|力争)$")
+_DATE_BEFORE_SUFFIX = lazy(r"(?:底|末)?(?:之前|以前|前|以内|内)")
+_DATE_AFTER_SUFFIX = lazy(r"(?:底|末)?(?:之后|以后|后)")
 _DATE_BEFORE_PREFIX = ("截至", "截止", "截止到", "截至到", "不晚于", "最迟", "最晚")
 _DATE_AFTER_PREFIX = ("不早于",)
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -437,7 +455,7 @@ def _parse_number(s: str, raw: str, arg_unit: str | None) -> IndicatorValue | No
             subject = subject[lead.end():]
     if _OP_CHARS.search(subject):  # "<为0", "≥≤5": garbled, not a label
         return None
-    for word, suffix_op in _SUFFIX_OPS:
+    for word, suffix_op in (_SUFFIX_OPS if rest.endswith(_SUFFIX_WORDS) else ()):
         if rest.endswith(word):
             if op is not None and op != suffix_op:
                 return None  # "≤90%以上": contradictory, leave it to the reader
@@ -552,12 +570,20 @@ def _parse_value(text: object, unit: object = None) -> IndicatorValue:
     return _parse_single(s, raw, arg_unit)
 
 
+# Text cells read once per process: the same targets ("≥95%", "100%", "是") come back row after row and
+# workbook after workbook of a batch, and an IndicatorValue is a frozen record, safe to hand out again.
+# Only str/None keys: 1 == 1.0 == Decimal("1.0") as dict keys, but they do not read alike.
+_parse_text = lru_cache(maxsize=1 << 12)(_parse_value)
+
+
 def parse_value(text: object, unit: object = None) -> IndicatorValue:
     """Read a 指标值 cell; `unit` is the separate 度量单位 / 计量单位 cell when the table has one.
 
     Never raises: None → kind "empty"; anything unrecognised → kind "text".
     """
     try:
+        if (text is None or type(text) is str) and (unit is None or type(unit) is str):
+            return _parse_text(text, unit)
         return _parse_value(text, unit)
     except Exception:  # pragma: no cover - safety net; the tests drive _parse_value without it
         try:

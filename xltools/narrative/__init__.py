@@ -14,7 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from xltools.errors import XltoolsError
-from xltools.narrative.document import Document, Heading
+
+# Nothing heavy is imported here: `xltools check` imports xltools.narrative.context (the N rules) and with it
+# this package, and must not pay for the document model, Jinja or python-docx. They are imported on use.
+TYPE_CHECKING = False              # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from xltools.narrative.document import Document
 
 SUFFIXES = {".docx": "docx", ".md": "md", ".markdown": "md", ".txt": "txt"}
 
@@ -23,7 +28,7 @@ def explain(book, template_dir: str | Path | None = None) -> Document:
     """The narrative document of a parsed workbook. `doc.findings` lists the inputs shown as 【待填写：…】
     (N family, at the cell of each empty input). Raises TemplateError for a template that cannot be used."""
     from xltools.narrative.context import build_context
-    from xltools.narrative.document import parse_markdown
+    from xltools.narrative.document import Document, Heading, parse_markdown
     from xltools.narrative.env import environment, render, template_name, where
 
     ctx = build_context(book)
@@ -62,6 +67,14 @@ def write(doc: Document, path: str | Path, *, styles_dir: str | Path | None = No
         return atomic_write(path, lambda tmp: write_docx(doc, tmp, styles_dir=styles_dir))
     text = doc.markdown() if kind == "md" else doc.text()
     return atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def __getattr__(name: str):
+    if name == "Document":            # `from xltools.narrative import Document`, imported on first use
+        from xltools.narrative.document import Document
+
+        return Document
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["Document", "explain", "explain_file", "write"]

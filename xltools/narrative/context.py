@@ -58,7 +58,45 @@ class View:
 class TableView(View):
     """A table ready for the `table` macro: header rows and body rows of cell strings (already escaped for
     Markdown; None = the cell is spanned by the one on its left), relative column widths, an alignment letter
-    per column (l / c / r), the 1-based columns whose equal neighbours merge vertically, and flags."""
+    per column (l / c / r), the 1-based columns whose equal neighbours merge vertically, and flags.
+
+    Made with `render` (a function returning a dict of attributes), what the keywords do not give is computed
+    on first access to any of it: `xltools check` builds the same context to learn which inputs are missing
+    and reads no more of a table than whether it was found, and rendering every cell of every disclosure
+    table was most of the cost of that check. The cells are strings only (no Missing markers), so rendering
+    them later, or never, changes nothing else."""
+
+    def __init__(self, render=None, **kw) -> None:
+        super().__init__(**kw)
+        if render is not None:
+            self.__dict__["_render"] = render
+
+    def _rendered(self) -> None:
+        render = self.__dict__.pop("_render", None)
+        if render is not None:
+            self.__dict__.update(render())
+
+    def __getattr__(self, name: str):       # called only for what the instance does not hold (yet)
+        if name.startswith("_") or "_render" not in self.__dict__:
+            raise AttributeError(name)
+        self._rendered()
+        return getattr(self, name)
+
+    def __repr__(self) -> str:
+        self._rendered()
+        return super().__repr__()
+
+    def get(self, key: str, default=None):
+        self._rendered()
+        return super().get(key, default)
+
+    def __getitem__(self, key: str):
+        self._rendered()
+        return super().__getitem__(key)
+
+    def __contains__(self, key: str) -> bool:
+        self._rendered()
+        return super().__contains__(key)
 
     @property
     def separator(self) -> str:
@@ -75,6 +113,8 @@ class Context:
         self.extra: list[Finding] = []
         self._required: set[tuple[str, str]] = set()
         self._decls: dict[int, object] = {}
+        self._field_types: dict[str, str] | None = None
+        self._field_maps: dict[int, dict] = {}
         self.data: dict = {}
 
     # ------------------------------------------------------------------------------------------ missing
@@ -112,7 +152,14 @@ class Context:
         if sd is None:
             sd = next((s for s in self.fam.sheets if not s.repeat and self.book.forms.get(s.key) is form),
                       self.fam.repeated)
-        return next((f for f in sd.fields if f.key == key), None) if sd else None
+        if not sd:
+            return None
+        by_key = self._field_maps.get(id(sd))     # a sheet's field declarations by key, made once a context
+        if by_key is None:
+            by_key = self._field_maps[id(sd)] = {}
+            for f in sd.fields:
+                by_key.setdefault(f.key, f)
+        return by_key.get(key)
 
     def findings(self, *, include_required: bool = True, shown: bool = True) -> list[Finding]:
         from xltools.rules import rule
@@ -156,13 +203,15 @@ class Context:
         """Every field of a form for templates that print one directly: text escaped, amounts as Amount,
         empty ones as a Missing marker that is reported only if the document prints it."""
         out = {}
-        decl = {f.key: f for sd in self.fam.sheets for f in sd.fields}
+        if self._field_types is None:      # the declared type of every field key, once per context
+            self._field_types = {f.key: f.type for sd in self.fam.sheets for f in sd.fields}
+        types = self._field_types
         for key, fv in form.fields.items():
             v = fv.value
-            if v is None or v == "":
+            if v is None or (isinstance(v, str) and not v):   # (not `v == ""`: slow for a Decimal)
                 out[key] = self.field_missing(form, key, eager=False)
             elif isinstance(v, Decimal):
-                out[key] = Amount(v, self.unit) if decl.get(key) is None or decl[key].type == "amount" else v
+                out[key] = Amount(v, self.unit) if types.get(key, "amount") == "amount" else v
             elif isinstance(v, int):
                 out[key] = v
             else:
@@ -243,23 +292,37 @@ def _align(columns) -> str:
 
 
 def _empty(lines: list[Line], decl: TableDecl) -> bool:
-    return all(not (ln.amounts.get(c.key) or ZERO) for ln in lines for c in decl.amount_columns)
+    keys = [c.key for c in decl.amount_columns]
+    return all(not (ln.amounts.get(k) or ZERO) for ln in lines for k in keys)
 
 
 def table_view(book: Book, fam: Family, sheet_key: str) -> TableView:
     """A disclosure sheet as a table: its declared header and every row as typed (amounts with two decimals).
-    A sheet with two tables side by side (收入 | 支出) is put back side by side, row by row."""
+    A sheet with two tables side by side (收入 | 支出) is put back side by side, row by row. Only what the
+    context needs (found, sheet, title) is worked out here; the rest when the template reads it (TableView)."""
     sd = fam.sheet(sheet_key)
     decls = list(sd.tables)
     tables: list[Table | None] = [book.tables.get(d.key) for d in decls]
     found = any(t is not None and t.found for t in tables)
     sheet = next((t.sheet for t in tables if t is not None and t.found), sd.name)
     unit = next((t.unit for t in tables if t is not None and t.found and t.unit), book.unit)
-    columns = [c for d in decls for c in d.columns]
+
+    def render() -> dict:
+        columns = [c for d in decls for c in d.columns]
+        header, rows = _table_cells(decls, tables, columns, book.year)
+        return dict(header=header, rows=rows, header_rows=len(header), widths=[int(c.width) for c in columns],
+                    align=_align(columns), merge=[], landscape=len(columns) > WIDE_TABLE_COLUMNS,
+                    empty=all(_empty(t.lines, d) for d, t in zip(decls, tables) if t is not None))
+
+    return TableView(key=sheet_key, title=sd.title, sheet=sheet, unit=unit, found=found, render=render)
+
+
+def _table_cells(decls: list[TableDecl], tables: list[Table | None], columns, year: int | None):
+    """(header rows, body rows) of a disclosure sheet, every cell escaped for Markdown."""
     if len(decls) > 1:
-        header = [[], []]
+        header: list[list[str | None]] = [[], []]
         for d in decls:
-            h = _header(d.columns, book.year)
+            h = _header(d.columns, year)
             side = md_cell(d.side or "")
             if len(h) == 1:
                 header[0] += [side] + [None] * (len(d.columns) - 1)
@@ -268,7 +331,7 @@ def table_view(book: Book, fam: Family, sheet_key: str) -> TableView:
                 header[0] += [side] + [None] * (len(d.columns) - 1)
                 header[1] += h[1]
     else:
-        header = _header(columns, book.year)
+        header = _header(columns, year)
     rows: list[list[str | None]] = []
     if len(decls) == 1:
         t = tables[0]
@@ -284,10 +347,7 @@ def table_view(book: Book, fam: Family, sheet_key: str) -> TableView:
             for d, ln in zip(decls, by_row[r]):
                 cells += [_cell(ln, c) if ln is not None else "" for c in d.columns]
             rows.append(cells)
-    empty = all(_empty(list(t.lines), d) for d, t in zip(decls, tables) if t is not None)
-    return TableView(key=sheet_key, title=sd.title, sheet=sheet, unit=unit, header=header, rows=rows,
-                     widths=[int(c.width) for c in columns], align=_align(columns), merge=[], found=found,
-                     empty=empty, landscape=len(columns) > WIDE_TABLE_COLUMNS, header_rows=len(header))
+    return header, rows
 
 
 def _cell(ln: Line, c) -> str:
@@ -301,21 +361,30 @@ def _cell(ln: Line, c) -> str:
 
 
 def indicator_view(ind: IndicatorTable | None, fam: Family, decl_sheet: str, title: str = "") -> TableView:
+    """An indicator table as a table; its cells rendered when the template first reads them (see TableView)."""
     sd = fam.sheet(decl_sheet)
     cols = sd.indicators.columns
-    header = _header(cols, None)
-    rows = [[md_cell(getattr(r, c.key, "")) for c in cols] for r in (ind.rows if ind else ())]
-    merge = [i + 1 for i, c in enumerate(cols) if c.key in ("level1", "level2")]
+
+    def render() -> dict:
+        header = _header(cols, None)
+        rows = [[md_cell(getattr(r, c.key, "")) for c in cols] for r in (ind.rows if ind else ())]
+        return dict(header=header, rows=rows, header_rows=len(header), widths=[int(c.width) for c in cols],
+                    align="l" * len(cols), merge=[i + 1 for i, c in enumerate(cols) if c.key in ("level1", "level2")],
+                    empty=not rows, landscape=len(cols) > WIDE_TABLE_COLUMNS)
+
     return TableView(key=sd.indicators.key, title=title or sd.title, sheet=ind.sheet if ind else sd.name,
-                     unit="", header=header, rows=rows, widths=[int(c.width) for c in cols],
-                     align="l" * len(cols), merge=merge, found=bool(ind and ind.found), empty=not rows,
-                     landscape=len(cols) > WIDE_TABLE_COLUMNS, header_rows=len(header))
+                     unit="", found=bool(ind and ind.found), render=render)
 
 
-def info_view(rows: list[list], widths: list[int], key: str = "", title: str = "") -> TableView:
-    """A form printed as a table without a header row (项目名称 | … spanning, pairs side by side)."""
-    return TableView(key=key, title=title, sheet="", unit="", header=[], rows=rows, widths=widths,
-                     align="l" * len(widths), merge=[1], found=True, empty=False, landscape=False, header_rows=0)
+def info_view(rows, widths: list[int], key: str = "", title: str = "") -> TableView:
+    """A form printed as a table without a header row (项目名称 | … spanning, pairs side by side). `rows` is
+    the list of rows, or a function making it when the template first reads the table (see TableView)."""
+    common = dict(key=key, title=title, sheet="", unit="", header=[], widths=widths, align="l" * len(widths),
+                  merge=[1], found=True, empty=False, landscape=False, header_rows=0)
+    if callable(rows):
+        make = rows
+        return TableView(render=lambda: {"rows": make()}, **common)
+    return TableView(rows=rows, **common)
 
 
 # ----------------------------------------------------------------------------------------------- 部门预算公开
@@ -625,7 +694,6 @@ def _perf_overall(ctx: Context, book: Book, fam: Family, A) -> View | None:
 def _dept_project(ctx: Context, p, fam: Family, n: int) -> View:
     rep = fam.repeated
     f = ctx.fields(p.form)
-    lab = {x.key: md_cell(x.label) for x in rep.fields}
     fv = p.form.fields
 
     def val(k):
@@ -634,25 +702,29 @@ def _dept_project(ctx: Context, p, fam: Family, n: int) -> View:
             return fmt_plain(v.value)
         return v
 
-    rows: list[list] = []
-    pending: list = []
-    for fd in rep.fields:
-        if fd.key not in fv and fd.key not in f:
-            continue
-        if fd.pair:
-            pending += [lab[fd.key], val(fd.key)]
-            if len(pending) == 4:
-                rows.append(pending)
-                pending = []
-        else:
-            if pending:
-                rows.append(pending + [None] * (4 - len(pending)))
-                pending = []
-            rows.append([lab[fd.key], val(fd.key), None, None])
-    if pending:
-        rows.append(pending + [None] * (4 - len(pending)))
+    def info_rows() -> list[list]:      # the project's 项目信息 table, made when the template prints it
+        lab = {x.key: md_cell(x.label) for x in rep.fields}
+        rows: list[list] = []
+        pending: list = []
+        for fd in rep.fields:
+            if fd.key not in fv and fd.key not in f:
+                continue
+            if fd.pair:
+                pending += [lab[fd.key], val(fd.key)]
+                if len(pending) == 4:
+                    rows.append(pending)
+                    pending = []
+            else:
+                if pending:
+                    rows.append(pending + [None] * (4 - len(pending)))
+                    pending = []
+                rows.append([lab[fd.key], val(fd.key), None, None])
+        if pending:
+            rows.append(pending + [None] * (4 - len(pending)))
+        return rows
+
     return View(n=n, sheet=p.sheet, name=f["name"], fields=f, title=rep.title,
-                info=info_view(rows, [16, 30, 18, 20], f"project{n}_info"),
+                info=info_view(info_rows, [16, 30, 18, 20], f"project{n}_info"),
                 indicators=indicator_view(p.indicators, fam, rep.key))
 
 

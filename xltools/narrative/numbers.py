@@ -8,7 +8,9 @@ templates see: `{{ gpb.basic }}` prints "494.83万元", `{{ gpb.basic_change }}`
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, getcontext, localcontext
+
+from xltools.lazyre import lazy
 
 MARKER = "【待填写：{}】"
 ZERO = Decimal(0)
@@ -83,12 +85,17 @@ def is_missing(v: object) -> bool:
 # ----------------------------------------------------------------------------------------------- numbers
 
 
-def quantize(d: Decimal, places: int = 2) -> Decimal:
-    from decimal import localcontext
+_STEPS = {2: Decimal("0.01")}
 
-    with localcontext() as ctx:  # an absurd typed amount (1e+26) must still format, not raise
-        ctx.prec = max(28, d.adjusted() + places + 2) if d.is_finite() else 28
-        q = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+def quantize(d: Decimal, places: int = 2) -> Decimal:
+    step = _STEPS.get(places) or Decimal(1).scaleb(-places)
+    if d.is_finite() and d.adjusted() + places + 2 <= getcontext().prec:
+        q = d.quantize(step, rounding=ROUND_HALF_UP)    # fits the current precision (every real amount)
+    else:
+        with localcontext() as ctx:  # an absurd typed amount (1e+26) must still format, not raise
+            ctx.prec = max(28, d.adjusted() + places + 2) if d.is_finite() else 28
+            q = d.quantize(step, rounding=ROUND_HALF_UP)
     return q.copy_abs() if q == 0 else q          # never "-0.00"
 
 
@@ -170,10 +177,12 @@ class Amount:
 # ----------------------------------------------------------------------------------------------- changes
 
 
+_REASON_LEAD = lazy(r"^(主要原因(是|为)|主要是|原因(是|为))[:：，,]?")
+
+
 def clean_reason(text: str) -> str:
     """A reason as typed, ready to follow 主要原因是: no leading 主要原因是 / trailing punctuation."""
-    s = text.strip()
-    s = re.sub(r"^(主要原因(是|为)|主要是|原因(是|为))[:：，,]?", "", s)
+    s = _REASON_LEAD.sub("", text.strip())
     return s.rstrip("。；;，,.、 ")
 
 
@@ -311,10 +320,16 @@ def join_cn(items, last: str = "、") -> str:
 
 
 # Markdown: a person's text is escaped so that it is never read as syntax; the document parser undoes it.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|]|<(?=[A-Za-z/!?]))")   # "<=" stays; "<b>" would be HTML
+# (patterns compiled on first use, xltools.lazyre)
+_MD_SPECIAL = lazy(r"([\\`*_\[\]|]|<(?=[A-Za-z/!?]))")   # "<=" stays; "<b>" would be HTML
 # what would start a block if the text began a line: > (quote), # - + followed by a space (heading, list),
 # a line of = or - (setext underline), "1. " / "1) " (numbered list)
-_MD_LEADING = re.compile(r"^(\s*)(?:(>)|([#+\-])(?=\s|$)|([=\-]+\s*$)|(\d+)([.)])(?=\s))")
+_MD_LEADING = lazy(r"^(\s*)(?:(>)|([#+\-])(?=\s|$)|([=\-]+\s*$)|(\d+)([.)])(?=\s))")
+# The two run only on text that has a character they act on (most text has none): a search for one of the
+# characters of _MD_SPECIAL, a look at the first character for _MD_LEADING (text is stripped first, so its
+# (\s*) matches nothing, and its \d is str.isdecimal).
+_MD_SPECIAL_HINT = lazy(r"[\\`*_\[\]|<]")
+_MD_LEADING_CHARS = frozenset(">#+-=")
 
 
 def _escape_leading(m: re.Match) -> str:
@@ -332,9 +347,13 @@ def md_escape(value: object, block: bool = True) -> str:
     only what matters there is (| \\ * _ ` [ ] and < before a tag), so 指标性质 ">=" / "<=" stay readable."""
     if value is None:
         return ""
-    s = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-    s = _MD_SPECIAL.sub(r"\\\1", s)
-    if block:
+    s = str(value)
+    if "\r" in s:
+        s = s.replace("\r\n", "\n").replace("\r", "\n")
+    s = s.strip()
+    if _MD_SPECIAL_HINT.search(s) is not None:
+        s = _MD_SPECIAL.sub(r"\\\1", s)
+    if block and s and (s[0] in _MD_LEADING_CHARS or s[0].isdecimal()):
         s = _MD_LEADING.sub(_escape_leading, s)
     return s.replace("\n", "<br>")
 

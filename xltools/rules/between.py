@@ -80,8 +80,9 @@ def _by_code(table: Table | None) -> dict[str, list[Line]]:
     return out
 
 
-def _code_sum(table: Table | None, code: str, col: str) -> Decimal:
-    return dsum(_v(ln, col) for ln in _by_code(table).get(code, []))
+def _code_sum(by_code: dict[str, list[Line]], code: str, col: str) -> Decimal:
+    """The sum of one column over a table's rows of one code (by_code: `_by_code(table)`, made once a table)."""
+    return dsum(_v(ln, col) for ln in by_code.get(code, []))
 
 
 def _leaves(table: Table) -> list[Line]:
@@ -328,16 +329,18 @@ def dept_expense(book: Book):
         return
     exact = _fiscal_only(book)
     source = "、".join(f"“{d.sheet}”" for d in details)
+    detail_codes = [_by_code(d) for d in details]
+    labels = {col: _label(book, dept, col) for col in cols}
     for ln in _leaves(dept):
         for col in cols:
             if col not in ln.cells:
                 continue
-            want = dsum(_code_sum(d, ln.code, col) for d in details)
+            want = dsum(_code_sum(bc, ln.code, col) for bc in detail_codes)
             got = ln.amounts.get(col)
             if not exact and (got or D0) >= want:
                 continue
             f = _compare("X004", dept, ln, col, want, got, code=ln.code, name=ln.label,
-                         column=_label(book, dept, col), source=source,
+                         column=labels[col], source=source,
                          relation="" if exact else "（单位另有其他收入，不应少于此数）")
             if f:
                 yield f
@@ -354,6 +357,7 @@ def dept_income(book: Book):
         return
     flagged: set[int] = set()
     fiscal = [(col, _table(book, key)) for col, key in (("gpb", "expense_gpb"), ("fund", "expense_fund"))]
+    leaves = _leaves(income)                   # the same rows for every comparison below: found once
     for col, detail in fiscal:
         state = _pair_state(income, (col,), detail, ("total",))
         if state == "summary-empty":
@@ -371,10 +375,11 @@ def dept_income(book: Book):
             continue
         if state != "both":
             continue
-        for ln in _leaves(income):
-            f = _compare("X007", income, ln, col, _code_sum(detail, ln.code, "total"), ln.amounts.get(col),
-                         code=ln.code, name=ln.label, column=_label(book, income, col),
-                         source=f"“{detail.sheet}”同一科目的小计")
+        detail_codes = _by_code(detail)
+        column, source = _label(book, income, col), f"“{detail.sheet}”同一科目的小计"
+        for ln in leaves:
+            f = _compare("X007", income, ln, col, _code_sum(detail_codes, ln.code, "total"),
+                         ln.amounts.get(col), code=ln.code, name=ln.label, column=column, source=source)
             if f:
                 flagged.add(ln.row)
                 yield f
@@ -385,10 +390,10 @@ def dept_income(book: Book):
     if dept is None or not _filled(dept) or not _filled(income):
         return
     dept_codes = _by_code(dept)
-    for ln in _leaves(income):
+    for ln in leaves:
         if ln.row in flagged or ln.code not in dept_codes:
             continue
-        f = _compare("X006", income, ln, "total", _code_sum(dept, ln.code, "total"), ln.amounts.get("total"),
+        f = _compare("X006", income, ln, "total", _code_sum(dept_codes, ln.code, "total"), ln.amounts.get("total"),
                      code=ln.code, name=ln.label)
         if f:
             yield f
@@ -469,7 +474,7 @@ def sangong(book: Book):
     for col, code in SANGONG_ECON:
         if col not in row.cells or col in row.bad or code not in codes:
             continue
-        floor = _code_sum(basic, code, "total")
+        floor = _code_sum(codes, code, "total")
         got = row.amounts.get(col) or D0
         if got >= floor:
             continue

@@ -14,8 +14,6 @@ hold a dropdown choice ("2010301 行政运行") to be reduced to the code. Nothi
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xltools.codes.catalogue import KIND_NAMES, Entry, View, get_catalogue
@@ -23,18 +21,21 @@ from xltools.codes.dropdown import split_code_cell
 from xltools.codes.normalise import infer_kind, level_of, name_key, names_match, parent_code
 from xltools.families import TableDecl, get_family
 from xltools.findings import Finding
+from xltools.lazyre import lazy
 from xltools.model import Book, Line, Table
+from xltools.record import record
 from xltools.rules import rule
 from xltools.rules.registry import check
 
 CODED = ("func", "econ_dept")
+_ANCESTORS = {7: (5, 3), 5: (3,)}     # a code's 款 and 类 prefixes by its length (parent_code, repeated)
 BY_NAME = "func_lei_by_name"
 _LEVEL_WORD = {"类": "类级", "款": "款级", "项": "项级"}
-# enumeration in front of a label: 一、 （一） 1. 1、 (1)
-_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．)）])\s*")
+# enumeration in front of a label: 一、 （一） 1. 1、 (1) — compiled on first use (xltools.lazyre)
+_ENUM = lazy(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．)）])\s*")
 
 
-@dataclass(frozen=True)
+@record
 class NameFill:
     """An empty 科目名称 the catalogue fills (and, for a dropdown choice in the code cell, the code itself)."""
 
@@ -45,10 +46,12 @@ class NameFill:
     what: str = "name"          # "name" (科目名称 cell) | "code" (code cell reduced to the code)
 
 
-@dataclass
 class CodeAnalysis:
-    findings: list[Finding] = field(default_factory=list)
-    fills: list[NameFill] = field(default_factory=list)
+    """The C findings of a book and the cells fill-codes may write (both lists filled by the checker)."""
+
+    def __init__(self) -> None:
+        self.findings: list[Finding] = []
+        self.fills: list[NameFill] = []
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -66,11 +69,9 @@ def _name_cell(ln: Line) -> str:
     return ln.cells.get("name") or ln.cells.get("item") or _code_cell(ln)
 
 
-def _first_amount(table: Table, decl: TableDecl, ln: Line) -> Decimal | None:
-    for col in decl.amount_columns:
-        if col.key in table.columns:
-            return ln.amounts.get(col.key)
-    return None
+def _first_amount_column(table: Table, decl: TableDecl) -> str | None:
+    """The key of the table's first amount column (None when it has none)."""
+    return next((c.key for c in decl.amount_columns if c.key in table.columns), None)
 
 
 def _money(d: Decimal) -> str:
@@ -94,9 +95,9 @@ def _kind_text(code: str) -> str:
     return f"{KIND_NAMES[k]}{_LEVEL_WORD.get(level_of(code) or '', '')}"
 
 
-def _rename_note(code: str, typed: str, entry: Entry, year: int | None) -> str:
+def _rename_note(code: str, typed: str, entry: Entry, year: int | None, cat=None) -> str:
     """Why a typed name differs when the 科目 was renamed: the former name, or the later one in an older book."""
-    for r in get_catalogue().renames.get(code, ()):
+    for r in (cat or get_catalogue()).renames.get(code, ()):
         if names_match(typed, r.former_name) and not names_match(typed, entry.name):
             return f"（“{typed}”是该科目的曾用名，{r.until_year + 1} 年起更名为“{r.current_name}”，请改用目录名称）"
         if names_match(typed, r.current_name) and year is not None and year <= r.until_year:
@@ -107,6 +108,11 @@ def _rename_note(code: str, typed: str, entry: Entry, year: int | None) -> str:
 def _variant(typed: str, official: str) -> bool:
     a, b = name_key(typed), name_key(official)
     return bool(a and b) and min(len(a), len(b)) >= 2 and (a in b or b in a)
+
+
+# the 类 name index of the last catalogue view asked for (a view is built once per kind and year and kept by
+# the catalogue; a reloaded catalogue makes new views, so the index is rebuilt)
+_LEI_INDEX: dict[int, tuple[View, dict[str, tuple[Entry, str | None]]]] = {}
 
 
 class _Checker:
@@ -214,7 +220,7 @@ class _Checker:
             return
         if names_match(typed, entry.name):
             return
-        note = _rename_note(code, typed, entry, self.year)
+        note = _rename_note(code, typed, entry, self.year, self.cat)
         if not note and _variant(typed, entry.name):
             self.add("C005", sheet, _name_cell(ln), expected=entry.name, actual=typed, code=code)
             return
@@ -254,11 +260,10 @@ class _Checker:
         codes = {c for c, _ in present}
         missing: dict[str, list[tuple[str, Line]]] = {}
         for code, ln in present:
-            p = parent_code(code)
-            while p:
+            for n in _ANCESTORS.get(len(code), ()):   # parent_code, repeated: present codes are 3/5/7 digits
+                p = code[:n]
                 if p not in codes:
                     missing.setdefault(p, []).append((code, ln))
-                p = parent_code(p)
         view = self.view(kind)
         for p, kids in sorted(missing.items(), key=lambda kv: kv[1][0][1].row):
             first_code, first_ln = kids[0]
@@ -273,13 +278,19 @@ class _Checker:
 
     # -------------------------------------------------------------------------------- named 类 rows
     def _lei_index(self) -> dict[str, tuple[Entry, str | None]]:
+        view = self.view("func")
+        hit = _LEI_INDEX.get(id(view))
+        if hit is not None and hit[0] is view:
+            return hit[1]
         idx: dict[str, tuple[Entry, str | None]] = {}
-        for e in self.view("func").ordered:
+        for e in view.ordered:
             if e.level != "类":
                 continue
             idx.setdefault(name_key(e.name), (e, None))
             for f in e.former_names:
                 idx.setdefault(name_key(f), (e, f))
+        _LEI_INDEX.clear()
+        _LEI_INDEX[id(view)] = (view, idx)
         return idx
 
     def _detail_lei(self) -> dict[str, set[Decimal]]:
@@ -288,10 +299,11 @@ class _Checker:
         for table, decl in self.tables():
             if decl.code_kind != "func":
                 continue
+            col = _first_amount_column(table, decl)
             for ln in table.lines:
                 if ln.kind != "item" or not ln.code or len(ln.code) != 3 or not ln.code.isdigit():
                     continue
-                a = _first_amount(table, decl, ln)
+                a = ln.amounts.get(col) if col is not None else None
                 amounts.setdefault(ln.code, set())
                 if a is not None:
                     amounts[ln.code].add(a)
@@ -305,6 +317,7 @@ class _Checker:
         lei_view = self.view("func")
         for table, decl in tables:
             sheet = table.sheet
+            col = _first_amount_column(table, decl)
             rows: list[tuple[Line, Entry, Decimal | None]] = []
             for ln in table.lines:
                 typed = (ln.label or "").strip()
@@ -319,8 +332,8 @@ class _Checker:
                 e, former = hit
                 if former is not None:
                     self.add("C004", sheet, cell, expected=e.name, actual=typed, code=e.code,
-                             note=_rename_note(e.code, typed, e, self.year) or "（曾用名）")
-                rows.append((ln, e, _first_amount(table, decl, ln)))
+                             note=_rename_note(e.code, typed, e, self.year, self.cat) or "（曾用名）")
+                rows.append((ln, e, ln.amounts.get(col) if col is not None else None))
             named = {e.code for _, e, _ in rows}
             flagged: set[int] = set()
             if detail:

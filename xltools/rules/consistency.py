@@ -11,13 +11,19 @@ import re
 from collections.abc import Iterator
 
 from xltools.families import get_family
+from xltools.lazyre import lazy
 from xltools.model import Book
 from xltools.rules import rule
 from xltools.rules.registry import check
 from xltools.text import halfwidth
 
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-PLACEHOLDER = re.compile(r"(?<![A-Za-z])[Xx]{2,}(?![A-Za-z])|[×✕╳]{2,}|[○〇□]{2,}|待填写|请填写|待补充|此处填写|（填写[^）]*）")
+# compiled on first use (xltools.lazyre): importing the rules must stay cheap
+_YEAR = lazy(r"((?:19|20)\d{2})\s*年")
+PLACEHOLDER = lazy(r"(?<![A-Za-z])[Xx]{2,}(?![A-Za-z])|[×✕╳]{2,}|[○〇□]{2,}|待填写|请填写|待补充|此处填写|（填写[^）]*）")
+# Every match of PLACEHOLDER in halfwidth(text) holds one of these characters of the text (Ｘ ｘ become X x):
+# a text without any is skipped before halfwidth() and PLACEHOLDER run (most texts are plain labels; one
+# search for a character class is far cheaper than both).
+_PLACEHOLDER_HINT = lazy("[XxＸｘ×✕╳○〇□填补]")
 
 
 def _info(book: Book):
@@ -50,6 +56,8 @@ def year_unit(book: Book):
                 yield rule("X020").finding(p.sheet, p.form.cell("end"), expected=year, actual=end,
                                            severity="warning", where=f"{p.sheet}“项目终止时间”", exp=year, act=end)
         for sheet, cell, text in book.texts:
+            if "年" not in str(text):           # every _YEAR match ends in 年: skip the rest cheaply
+                continue
             for m in _YEAR.finditer(halfwidth(str(text))):
                 y = int(m.group(1))
                 if y != year and (y != year - 1 or "上年" not in text):
@@ -72,37 +80,46 @@ def _first_year(v: object) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _texts(book: Book) -> Iterator[tuple[str, str, str, str]]:
-    """(sheet, cell, label, text) of every text a person typed that the model keeps."""
+def _texts(book: Book, want=None) -> Iterator[tuple[str, str, str, str]]:
+    """(sheet, cell, label, text) of every text a person typed that the model keeps; with `want` (a test on
+    the text), only those it accepts — the others are passed over before anything is made of them."""
     for form in book.forms.values():
         for fv in form.fields.values():
-            if isinstance(fv.value, str) and fv.cell:
-                yield form.sheet, fv.cell, fv.label, fv.value
+            v = fv.value
+            if isinstance(v, str) and fv.cell and (want is None or want(v)):
+                yield form.sheet, fv.cell, fv.label, v
     for p in book.projects:
         for fv in p.form.fields.values():
-            if isinstance(fv.value, str) and fv.cell:
-                yield p.sheet, fv.cell, fv.label, fv.value
+            v = fv.value
+            if isinstance(v, str) and fv.cell and (want is None or want(v)):
+                yield p.sheet, fv.cell, fv.label, v
     for table in book.tables.values():
         for ln in table.lines:
-            cell = ln.cells.get("name") or next((c for k, c in ln.cells.items() if k in ("item", "label")), "")
-            if ln.label and cell:
-                yield table.sheet, cell, ln.label, ln.label
+            label = ln.label
+            if not label or (want is not None and not want(label)):
+                continue
+            cells = ln.cells
+            cell = cells.get("name") or next((c for k, c in cells.items() if k in ("item", "label")), "")
+            if cell:
+                yield table.sheet, cell, label, label
     indicator_tables = list(book.indicators.values()) + [p.indicators for p in book.projects]
     for it in indicator_tables:
         for ind in it.rows:
             for key in ("name", "value", "content", "scoring", "source"):
                 text = getattr(ind, key, "")
-                if text and ind.cells.get(key):
+                if text and ind.cells.get(key) and (want is None or want(text)):
                     yield it.sheet, ind.cells[key], text[:20], text
     for sheet, cell, text in book.texts:
-        yield sheet, cell, str(text)[:20], str(text)
+        text = str(text)
+        if want is None or want(text):
+            yield sheet, cell, text[:20], text
 
 
 @check("placeholders")
 def placeholders(book: Book):
     """X022: template placeholders (XX, ××, 待填写 …) left in text."""
     seen: set[tuple[str, str]] = set()
-    for sheet, cell, label, text in _texts(book):
+    for sheet, cell, label, text in _texts(book, want=_PLACEHOLDER_HINT.search):
         m = PLACEHOLDER.search(halfwidth(text))
         if m is None or (sheet, cell) in seen:
             continue

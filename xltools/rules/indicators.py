@@ -23,6 +23,7 @@ from xltools.findings import Finding
 from xltools.indicators.rows import IndicatorRecord, IndicatorSet, indicator_sets, name_key
 from xltools.indicators.values import MONEY_UNITS, IndicatorValue, format_value, is_placeholder, parse_value
 from xltools.indicators.values import to_yuan as _to_yuan
+from xltools.lazyre import lazy
 from xltools.model import Book
 from xltools.rules import rule
 from xltools.rules.registry import check
@@ -35,11 +36,12 @@ GROWTH_WORDS = ("增长", "增幅", "增速", "增加", "提高", "提升", "较
 NON_PROJECT_COSTS = ("社会成本指标", "生态环境成本指标")
 MIXUP_UNITS = ("元", "万元")
 _HALFWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
+_SPACES = lazy(r"\s+")          # patterns compiled on first use (xltools.lazyre): importing stays cheap
 
 
 # ------------------------------------------------------------------------------------------------ helpers
 def _short(text: str, n: int = 24) -> str:
-    s = re.sub(r"\s+", "", text or "")
+    s = _SPACES.sub("", text or "")
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
@@ -244,25 +246,28 @@ def _percent_findings(rec: IndicatorRecord, v: IndicatorValue, op: str | None, o
     """One percent target (the value, or one part of a compound value)."""
     if v.kind != "percent" or v.number is None:
         return
-    n, name, value_cell = v.number, _name(rec), rec.cell("value")
-    target = _target_text(op, v)
+    n = v.number
+    # the name and the target text are made only for a finding (most targets pass)
     if not _is_growth(rec, v):
         if n < 0 or n > 100:
-            yield rule("I015").finding(rec.sheet, value_cell, expected="0%–100%", actual=target, name=name,
-                                       problem="超出 0%–100% 的范围")
+            yield rule("I015").finding(rec.sheet, rec.cell("value"), expected="0%–100%", actual=_target_text(op, v),
+                                       name=_name(rec), problem="超出 0%–100% 的范围")
         elif op == ">" and n >= 100:
-            yield rule("I015").finding(rec.sheet, op_cell, actual=target, name=name,
+            yield rule("I015").finding(rec.sheet, op_cell, actual=_target_text(op, v), name=_name(rec),
                                        problem="要求大于 100%，无法达到（比率最高为 100%）")
         elif op == "<" and n <= 0:
-            yield rule("I015").finding(rec.sheet, op_cell, actual=target, name=name,
+            yield rule("I015").finding(rec.sheet, op_cell, actual=_target_text(op, v), name=_name(rec),
                                        problem="要求小于 0%，无法达到")
         elif op == ">=" and n == 100:
-            yield rule("I016").finding(rec.sheet, op_cell, expected="=100%", actual=target, name=name)
+            yield rule("I016").finding(rec.sheet, op_cell, expected="=100%", actual=_target_text(op, v),
+                                       name=_name(rec))
     if _is_satisfaction(rec, v):
         if op in ("=", "<=", "<"):
-            yield rule("I017").finding(rec.sheet, op_cell, expected="≥", actual=target, op=OP_SYMBOL[op])
+            yield rule("I017").finding(rec.sheet, op_cell, expected="≥", actual=_target_text(op, v),
+                                       op=OP_SYMBOL[op])
         if n < SATISFACTION_FLOOR:
-            yield rule("I018").finding(rec.sheet, value_cell, expected=f"≥{SATISFACTION_FLOOR}%", actual=target)
+            yield rule("I018").finding(rec.sheet, rec.cell("value"), expected=f"≥{SATISFACTION_FLOOR}%",
+                                       actual=_target_text(op, v))
 
 
 def _shown(rec: IndicatorRecord) -> str:
@@ -287,20 +292,20 @@ def values(book: Book) -> Iterator[Finding]:
 
 
 def _value_findings(rec: IndicatorRecord) -> Iterator[Finding]:
-    v, name = rec.value, _name(rec)
+    v = rec.value             # the row's name for a message (_name) is made only for a finding
     comp = rec.comparison
     if comp is not None and not comp.readable:
-        yield rule("I019").finding(rec.sheet, rec.cell("op"), actual=comp.raw, name=name)
+        yield rule("I019").finding(rec.sheet, rec.cell("op"), actual=comp.raw, name=_name(rec))
     if v.kind == "empty":
-        yield rule("I009").finding(rec.sheet, rec.cell("value"), name=name)
+        yield rule("I009").finding(rec.sheet, rec.cell("value"), name=_name(rec))
         return
     raw = v.raw.strip()
     qualitative = rec.attribute == "定性" or rec.op == "qualitative"
     if qualitative and _numeric(v):
         cell = rec.cell("attribute") if rec.attribute == "定性" else rec.cell("op")
-        yield rule("I014").finding(rec.sheet, cell, expected="定量指标", actual=_shown(rec), name=name)
+        yield rule("I014").finding(rec.sheet, cell, expected="定量指标", actual=_shown(rec), name=_name(rec))
     if rec.attribute == "定量" and not _measurable(v):
-        yield rule("I010").finding(rec.sheet, rec.cell("value"), actual=raw, name=name)
+        yield rule("I010").finding(rec.sheet, rec.cell("value"), actual=raw, name=_name(rec))
     if v.kind == "compound":
         parts = "；".join(format_value(p) for p in v.parts)
         yield rule("I022").finding(rec.sheet, rec.cell("value"), actual=raw, count=len(v.parts), parts=parts)
@@ -313,15 +318,15 @@ def _value_findings(rec: IndicatorRecord) -> Iterator[Finding]:
         yield from _unit_findings(rec)
     if (rec.has("op") and comp is not None and comp.readable and comp.op is None and v.op is None
             and v.kind in ("number", "percent") and rec.quantitative and not qualitative):
-        yield rule("I021").finding(rec.sheet, rec.cell("op"), actual=_target_text(None, v), name=name)
+        yield rule("I021").finding(rec.sheet, rec.cell("op"), actual=_target_text(None, v), name=_name(rec))
     yield from _percent_findings(rec, v, rec.op, rec.op_cell)
 
 
 def _unit_findings(rec: IndicatorRecord) -> Iterator[Finding]:
-    v, name, raw = rec.value, _name(rec), rec.value.raw.strip()
+    v, raw = rec.value, rec.value.raw.strip()
     if rec.unit is None:
         if v.kind in ("number", "ratio") and v.unit is None and rec.quantitative and rec.op != "qualitative":
-            yield rule("I011").finding(rec.sheet, rec.cell("unit"), actual=raw, name=name)
+            yield rule("I011").finding(rec.sheet, rec.cell("unit"), actual=raw, name=_name(rec))
         return
     if rec.value_text_unit is None and not rec.value_multiplier:
         return
@@ -462,7 +467,7 @@ def hygiene(book: Book) -> Iterator[Finding]:
             yield from _weights(s)
 
 
-_WEIGHT = re.compile(r"([0-9]{1,6}(?:\.[0-9]{1,8})?)(%?)")   # 5% · 0.05 · 15 (full-width folded first)
+_WEIGHT = lazy(r"([0-9]{1,6}(?:\.[0-9]{1,8})?)(%?)")   # 5% · 0.05 · 15 (full-width folded first)
 
 
 def _weights(s: IndicatorSet) -> Iterator[Finding]:
@@ -473,7 +478,7 @@ def _weights(s: IndicatorSet) -> Iterator[Finding]:
     fractions = True
     bad = False
     for rec in s.records:
-        text = re.sub(r"\s+", "", rec.weight or "").translate(_HALFWIDTH)
+        text = _SPACES.sub("", rec.weight or "").translate(_HALFWIDTH)
         if is_placeholder(text):
             bad = True
             yield rule("I043").finding(rec.sheet, rec.cell("weight"), actual="（空）", name=_name(rec))

@@ -19,7 +19,8 @@ from xltools.findings import Finding
 from xltools.model import Book, Line, Table
 from xltools.rules import rule
 from xltools.rules.registry import check
-from xltools.subtotals import Identity, computed_columns, dsum, grade, identities, is_coded, money, ordered_sums
+from xltools.subtotals import (ZERO, Identity, computed_columns, dsum, grade, hierarchy, identities, is_coded, money,
+                               ordered_sums)
 
 TAIL = {"warning": "（尾差，请核对四舍五入）", "error": ""}
 KIND_CODE = {"hierarchy": "T001", "total": "T002", "labelled": "T005"}
@@ -66,11 +67,29 @@ class _Analysis:
         self.cols = [c.key for c in decl.amount_columns if c.key in table.columns]
         self.ids = identities(table, decl)
         self.expected: dict[tuple[int, str], Decimal] = {}
+        # (identity, column, expected) where the typed figure differs, in identity then column order: the
+        # vertical check looks at these only (most cells agree)
+        self.off: list[tuple[Identity, str, Decimal]] = []
+        expected, off = self.expected, self.off
         for ident in self.ids:
+            target, parts = ident.target, ident.parts
+            bad = set(target.bad)              # a column holding text that is no number: no expectation
+            for p in parts:
+                if p.bad:
+                    bad.update(p.bad)
+            amounts = [p.amounts for p in parts]
+            row, typed = target.row, target.amounts
             for col in self.cols:
-                if col in ident.target.bad or any(col in p.bad for p in ident.parts):
+                if col in bad:
                     continue
-                self.expected[(ident.target.row, col)] = dsum(p.amounts.get(col) for p in ident.parts)
+                total = ZERO                   # Σ parts, added in order (= dsum); inline: the hottest loop
+                for a in amounts:
+                    v = a.get(col)
+                    if v is not None:
+                        total += v
+                expected[(row, col)] = total
+                if (typed.get(col) or ZERO) != total:    # amounts are finite: unequal is what grade() grades
+                    off.append((ident, col, total))
         self.sums = [s for s in ordered_sums(decl) if s.target in self.cols and all(p in self.cols for p in s.parts)]
 
     def corrected(self, ln: Line, col: str) -> Decimal | None:
@@ -90,38 +109,42 @@ def vertical_findings(table: Table, decl: TableDecl, a: _Analysis | None = None)
     a = a or _Analysis(table, decl)
     computed = computed_columns(decl)
     out = []
-    for ident in a.ids:
+    for ident, col, exp in a.off:
         ln = ident.target
-        for col in a.cols:
-            exp = a.expected.get((ln.row, col))
-            if exp is None:
-                continue
-            act = ln.amounts.get(col)
-            sev = grade(exp, act, table.unit)
-            if sev is None or not ln.cells.get(col):
-                continue
-            if col in computed and a.implied_by_parts(ln, col):
-                continue
-            code = KIND_CODE[ident.kind]
-            params = dict(name=_name(ln), column=decl.column(col).label, **amounts(exp, act, sev))
-            if code == "T001":
-                params["code"] = ln.code or ""
-            if code == "T005":
-                params["parts"] = _parts_text(decl, ident)
-            out.append(rule(code).finding(table.sheet, ln.cells[col], expected=exp, actual=act or Decimal(0),
-                                          severity=sev, **params))
+        act = ln.amounts.get(col)
+        sev = grade(exp, act, table.unit)
+        if sev is None or not ln.cells.get(col):
+            continue
+        if col in computed and a.implied_by_parts(ln, col):
+            continue
+        code = KIND_CODE[ident.kind]
+        params = dict(name=_name(ln), column=decl.column(col).label, **amounts(exp, act, sev))
+        if code == "T001":
+            params["code"] = ln.code or ""
+        if code == "T005":
+            params["parts"] = _parts_text(decl, ident)
+        out.append(rule(code).finding(table.sheet, ln.cells[col], expected=exp, actual=act or Decimal(0),
+                                      severity=sev, **params))
     return out
 
 
 def row_findings(table: Table, decl: TableDecl, a: _Analysis | None = None) -> list[Finding]:
     a = a or _Analysis(table, decl)
     out = []
+    sums = [(s, (s.target, *s.parts)) for s in a.sums]
     for ln in table.lines:
-        for s in a.sums:
-            if any(c in ln.bad for c in (s.target, *s.parts)) or not ln.cells.get(s.target):
+        vals, bad, cells = ln.amounts, ln.bad, ln.cells
+        for s, involved in sums:
+            if (bad and any(c in bad for c in involved)) or not cells.get(s.target):
                 continue
-            act = ln.amounts.get(s.target)
-            exp = dsum(ln.amounts.get(p) for p in s.parts)
+            act = vals.get(s.target)
+            exp = ZERO
+            for p in s.parts:
+                v = vals.get(p)
+                if v is not None:
+                    exp += v
+            if (act or ZERO) == exp:         # amounts are finite: equal is what grade() calls None
+                continue
             sev = grade(exp, act, table.unit)
             if sev is None:
                 continue
@@ -153,7 +176,7 @@ def personnel_public(book: Book):
     for table, decl in _tables(book):
         if not is_coded(decl) or "personnel" not in table.columns or "public" not in table.columns:
             continue
-        parents = {i.target.row for i in identities(table, decl)}
+        parents = _parent_rows(table, decl)
         for ln in table.items():
             if not ln.code or ln.row in parents or ln.code[:1] not in "35":
                 continue
@@ -165,3 +188,12 @@ def personnel_public(book: Book):
             yield rule("T004").finding(table.sheet, ln.cells[wrong], expected=Decimal(0), actual=v,
                                        code=ln.code, name=_name(ln), column=decl.column(wrong).label,
                                        belongs="人员经费" if personnel else "公用经费", **amounts(Decimal(0), v))
+
+
+def _parent_rows(table: Table, decl: TableDecl) -> set[int]:
+    """The rows of a coded table that identities() makes targets (rows with children, total rows), without
+    building the identities."""
+    if not table.found or decl.single_row:
+        return set()
+    children, _ = hierarchy(table)
+    return set(children) | {ln.row for ln in table.lines if ln.kind == "total"}
