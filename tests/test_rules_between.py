@@ -286,7 +286,7 @@ def test_project_period_outside_the_budget_year(make_book):
     assert [(f.severity, f.sheet, f.actual) for f in fs] == [("warning", "项目2-行政服务中心工作人员培训服务经费", 2020)]
 
 
-@pytest.mark.parametrize("text", ["XX区XX局", "××单位", "（待填写）", "请填写单位名称"])
+@pytest.mark.parametrize("text", ["XX区XX局", "××单位", "（待填写）", "请填写单位名称", "（填写单位全称）"])
 def test_placeholders(make_book, text):
     d = clean_data()
     d["forms"]["unit_info"]["unit_name"] = text
@@ -421,7 +421,7 @@ def test_placeholder_prefilter_keeps_every_match(text):
         assert c._PLACEHOLDER_HINT.search(text)
     if text in ("2021年预算数", "XXXL", "对个人和家庭的补助", "正常文本"):
         assert not c.PLACEHOLDER.search(halfwidth(text))
-    elif text != "（填写单位名称）":
+    else:
         assert c.PLACEHOLDER.search(halfwidth(text))
 
 

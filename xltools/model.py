@@ -25,7 +25,10 @@ class Form:
 
     def get(self, key: str, default=None):
         f = self.fields.get(key)
-        return default if f is None or f.value in (None, "") else f.value
+        if f is None:
+            return default
+        v = f.value
+        return default if v is None or (isinstance(v, str) and not v) else v
 
     def cell(self, key: str) -> str:
         f = self.fields.get(key)

@@ -490,18 +490,17 @@ def _year_or_none(value: object) -> int | None:
 
 
 # -- the process-wide catalogue ----------------------------------------------------------------------------
-_CACHE: dict[str, Catalogue] = {}
+_CACHE: dict[tuple[str | None, str | None], Catalogue] = {}
 
 
 def get_catalogue() -> Catalogue:
     """The catalogue of this process, read on first use; re-read only when XLTOOLS_HOME changes or after
     `reload_catalogue()` (the importer calls it)."""
-    user_dir = user_catalogue_dir()
-    key = str(user_dir)
+    key = (os.environ.get("XLTOOLS_HOME"), os.environ.get("HOME"))   # raw strings: no Path built per call
     cat = _CACHE.get(key)
     if cat is None:
         _CACHE.clear()
-        cat = _CACHE[key] = Catalogue(DATA_DIR, user_dir)
+        cat = _CACHE[key] = Catalogue(DATA_DIR, user_catalogue_dir())
     return cat
 
 

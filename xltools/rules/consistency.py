@@ -19,7 +19,7 @@ from xltools.text import halfwidth
 
 # compiled on first use (xltools.lazyre): importing the rules must stay cheap
 _YEAR = lazy(r"((?:19|20)\d{2})\s*年")
-PLACEHOLDER = lazy(r"(?<![A-Za-z])[Xx]{2,}(?![A-Za-z])|[×✕╳]{2,}|[○〇□]{2,}|待填写|请填写|待补充|此处填写|（填写[^）]*）")
+PLACEHOLDER = lazy(r"(?<![A-Za-z])[Xx]{2,}(?![A-Za-z])|[×✕╳]{2,}|[○〇□]{2,}|待填写|请填写|待补充|此处填写|\(填写[^)]*\)")   # matched in halfwidth(text): （） are () here
 # Every match of PLACEHOLDER in halfwidth(text) holds one of these characters of the text (Ｘ ｘ become X x):
 # a text without any is skipped before halfwidth() and PLACEHOLDER run (most texts are plain labels; one
 # search for a character class is far cheaper than both).

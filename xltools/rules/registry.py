@@ -24,7 +24,13 @@ def check(name: str) -> Callable[[CheckFn], CheckFn]:
     return deco
 
 
+_loaded = False
+
+
 def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
     import os
 
     here = os.path.dirname(__file__)
@@ -33,6 +39,7 @@ def _load() -> None:
         if ext != ".py" or name.startswith("_") or name in _SKIP:
             continue
         importlib.import_module(f"xltools.rules.{name}")
+    _loaded = True
 
 
 def run_checks(book: Book) -> list[Finding]:
