@@ -41,7 +41,16 @@ def check_grids(grids: Grids) -> tuple[Book, Report]:
         findings = findings + run_checks(book)
     finally:
         ROUNDING_UNITS.reset(token)
+    if book.meta.get("kind") == "consolidated":
+        findings = for_consolidated(findings)
     return book, Report(apply_explanations(book, findings), grids.source)
+
+
+def for_consolidated(findings: list[Finding]) -> list[Finding]:
+    """A 汇总 book has no department of its own: rules about one department's inputs do not apply to it."""
+    from xltools.rules import rule
+
+    return [f for f in findings if rule(f.code).consolidated]
 
 
 def check_file(path: str | Path, engine: str = "calamine") -> tuple[Book, Report]:

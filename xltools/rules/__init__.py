@@ -2,6 +2,8 @@
 documentation (做什么 / 为什么 / 示例) and the Chinese message template. Rule implementations live in small
 modules beside this one and create findings only through `rule(code).finding(...)`.
 
+A rule declared `consolidated = false` is not reported on a consolidated (汇总) book.
+
 Families: S structure · C codes · T arithmetic inside a table · X between tables · I indicators · N narrative inputs.
 """
 from __future__ import annotations
@@ -32,6 +34,9 @@ class Rule:
     why: str
     example: str
     message: str
+    # false: the rule is about what one department fills in (整体绩效 indicators, the narrative's reasons …) and
+    # does not apply to a 汇总 book written by `xltools batch consolidate` (meta kind = consolidated)
+    consolidated: bool = True
 
     def finding(self, sheet: str, cell: str = "", *, expected: object = None, actual: object = None,
                 severity: str | None = None, **params: object) -> Finding:

@@ -19,4 +19,6 @@ def markdown() -> str:
         for r in group:
             out += ["", f"### {r.code} {r.title}（{SEVERITY_ZH[r.severity]}）", "", f"- **做什么**：{r.what}",
                     f"- **为什么**：{r.why}", f"- **示例**：{r.example}"]
+            if not r.consolidated:
+                out.append("- **汇总工作簿**：不检查（本规则针对单位自己填报的内容，`batch consolidate` 生成的汇总工作簿没有这些内容）。")
     return "\n".join(out) + "\n"
