@@ -8,7 +8,8 @@ or unwritable (a read-only install) only means the file is parsed again; it neve
 Files outside the package (a bureau's own declarations, the user's imported catalogues) are always parsed.
 
 Caches are written when Python may write byte-code (not under PYTHONDONTWRITEBYTECODE); `make install` and
-`python -m xltools.datafiles` write them all regardless, next to `compileall`.
+`python -m xltools.datafiles` write them all regardless, next to `compileall` — and the store of compiled
+regular expressions too (xltools.lazyre).
 """
 from __future__ import annotations
 
@@ -107,3 +108,6 @@ def build_all() -> int:
 
 if __name__ == "__main__":
     build_all()
+    from xltools import lazyre
+
+    lazyre.build_all()   # the compiled regular expressions of the check path, kept the same way

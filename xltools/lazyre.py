@@ -10,17 +10,129 @@ kept on the instance, so later calls cost what calls on a compiled pattern cost.
     _NUMBER.fullmatch("123")        # compiled here, once
 
 A LazyPattern is not a re.Pattern: pass `p.pattern` / call its methods; `re.sub(p, …)` would not accept it.
+
+Compiled programs are also kept between processes, like .pyc files: `__pycache__/regex.xltools-data` beside this
+module maps (pattern, flags) to what re's compiler produced for it (flags, the program's code, the groups), for
+this exact Python build only (the key includes sys.version and _sre.MAGIC), and a pattern is rebuilt from it with
+`_sre.compile` — the call `re.compile` itself ends with. An entry is stored only when the pattern so rebuilt
+equals the one `re.compile` returns (re.Pattern equality compares flags, pattern and code), so the store can
+never hold a program re would not have built; anything missing, stale or unreadable means a plain
+`re.compile`. The store is written by `make install` (`python -m xltools.datafiles`) and, where Python may
+write byte-code, at the end of a process that compiled a pattern it lacked.
 """
 from __future__ import annotations
 
+import os
 import re
+import sys
 
 __all__ = ["LazyPattern", "lazy"]
 
+_ALL: list[LazyPattern] = []        # every lazy pattern defined, for build_all()
+_STORE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__", "regex.xltools-data")
+_known: dict | None = None          # (pattern, flags) → (flags, code, groups, groupindex, indexgroup)
+_added: dict = {}                   # entries compiled in this process that the store lacked
+
+
+def _stamp() -> tuple:
+    import _sre
+
+    return (sys.version, _sre.MAGIC, 1)
+
+
+def _load_store() -> dict:
+    import marshal
+
+    try:
+        with open(_STORE, "rb") as fh:
+            stamp, entries = marshal.loads(fh.read())
+        if tuple(stamp) == _stamp() and isinstance(entries, dict):
+            return entries
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    return {}
+
+
+def _program(pattern, flags: int) -> tuple:
+    """What re._compiler.compile passes to _sre.compile for the pattern (after the pattern string)."""
+    from re import _compiler, _parser
+
+    p = _parser.parse(pattern, flags)
+    code = [int(op) for op in _compiler._code(p, flags)]   # opcodes are int subclasses marshal cannot hold
+    indexgroup = [None] * p.state.groups
+    for name, i in p.state.groupdict.items():
+        indexgroup[i] = name
+    return int(flags | p.state.flags), code, p.state.groups - 1, dict(p.state.groupdict), tuple(indexgroup)
+
+
+def compile_cached(pattern, flags: int = 0) -> re.Pattern:
+    """re.compile(pattern, flags), from the store when it holds the pattern."""
+    global _known
+    import _sre
+
+    if _known is None:
+        _known = _load_store()
+    key = (pattern, int(flags))   # plain ints: RegexFlag members are not marshallable
+    entry = _known.get(key)
+    if entry is not None:
+        try:
+            return _sre.compile(pattern, *entry)
+        except Exception:  # noqa: BLE001 — whatever is wrong with an entry, re.compile is the answer
+            pass
+    compiled = re.compile(pattern, flags)
+    try:
+        entry = _program(pattern, flags)
+        if _sre.compile(pattern, *entry) == compiled:
+            if not _added and not sys.dont_write_bytecode:
+                import atexit
+
+                atexit.register(_save)
+            _added[key] = entry
+    except Exception:  # noqa: BLE001 — a Python whose re internals differ: no store, nothing else changes
+        pass
+    return compiled
+
+
+def _save() -> None:
+    import marshal
+
+    if not _added:
+        return
+    entries = {**_load_store(), **_added}
+    tmp = f"{_STORE}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(_STORE), exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(marshal.dumps((_stamp(), entries)))
+        os.replace(tmp, _STORE)
+        _added.clear()
+    except (OSError, ValueError):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def build_all() -> int:
+    """Compile every lazy pattern of the modules `xltools check` imports and write the store; the number of
+    patterns stored."""
+    global _known
+    import importlib
+
+    importlib.import_module("xltools.pipeline")
+    importlib.import_module("xltools.rules.registry")._load()
+    importlib.import_module("xltools.narrative.context")
+    _known = {}                       # compile everything afresh: the store is rebuilt, not trusted
+    for p in _ALL:
+        compile_cached(*p._source)
+    _save()
+    return len(_load_store())
+
 
 class LazyPattern:
-    def __init__(self, pattern: str, flags: int = 0) -> None:
+    def __init__(self, pattern: str | bytes, flags: int = 0) -> None:
         self.__dict__["_source"] = (pattern, flags)
+        _ALL.append(self)
 
     def __getattr__(self, name: str):   # only for what the instance does not hold yet
         if name.startswith("__"):       # copy / pickle probes: no reason to compile
@@ -28,7 +140,7 @@ class LazyPattern:
         d = self.__dict__
         compiled = d.get("_compiled")
         if compiled is None:
-            compiled = d["_compiled"] = re.compile(*d["_source"])
+            compiled = d["_compiled"] = compile_cached(*d["_source"])
         value = d[name] = getattr(compiled, name)   # the bound method (search, sub …) is kept on the instance
         return value
 
@@ -36,5 +148,5 @@ class LazyPattern:
         return f"lazy({self._source[0]!r})"
 
 
-def lazy(pattern: str, flags: int = 0) -> LazyPattern:
+def lazy(pattern: str | bytes, flags: int = 0) -> LazyPattern:
     return LazyPattern(pattern, flags)

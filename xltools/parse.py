@@ -6,13 +6,13 @@ coordinates. Tolerates inserted and blank rows, merged header cells, codes typed
 """
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from functools import lru_cache, wraps
 
 from xltools.families import Column, Family, Field, IndicatorDecl, SheetDecl, TableDecl, families, get_family
 from xltools.findings import Finding
 from xltools.io.readers import Grid, Grids, MergedRange
+from xltools.lazyre import lazy
 from xltools.model import Book, Explanation, FieldValue, Form, Indicator, IndicatorTable, Line, Project, Table
 from xltools.rules import rule
 from xltools.text import NotAnAmount, cell_ref, cell_text, col_letter, label_key, parse_amount
@@ -20,11 +20,11 @@ from xltools.text import NotAnAmount, cell_ref, cell_text, col_letter, label_key
 META_SHEET = "_xltools"
 EXPLAIN_SHEET = "审核说明"   # people accept a warning here: 代码 | 位置 | 说明
 HEADER_SCAN_ROWS = 40
-_UNIT_RE = re.compile(r"单位[:：]\s*(万元|千元|元)")
+_UNIT_RE = lazy(r"单位[:：]\s*(万元|千元|元)")
 _NOTE_PREFIX = ("备注", "注:", "注：", "说明:", "说明：", "填表说明")
 _NOTE_KEYS = tuple(label_key(p) for p in _NOTE_PREFIX)
-_PARENTHESISED = re.compile(r"\(.*?\)")
-_SHEET_NUMBERING = re.compile(r"^(?:附件|附表|表)?[0-9一二三四五六七八九十]+(?:[-_.、:：)）]|$)*")
+_PARENTHESISED = lazy(r"\(.*?\)")
+_SHEET_NUMBERING = lazy(r"^(?:附件|附表|表)?[0-9一二三四五六七八九十]+(?:[-_.、:：)）]|$)*")
 PLACEHOLDERS = {"空", "无"}
 
 

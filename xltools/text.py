@@ -1,13 +1,14 @@
 """Text normalisation shared by the parser and the rules (full-width forms, spaces, label matching)."""
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 
+from xltools.lazyre import lazy
+
 _FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}  # ！…～ → !…~
 _FULLWIDTH[0x3000] = 0x20  # ideographic space
-_SPACES = re.compile(r"\s+")
+_SPACES = lazy(r"\s+")
 
 
 def halfwidth(s: str) -> str:
@@ -43,7 +44,8 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-_AMOUNT_JUNK = re.compile(r"[,\s，']")
+_REF = lazy(r"\$?([A-Z]+)\$?(\d+)")
+_AMOUNT_JUNK = lazy(r"[,\s，']")
 _DASHES = {"-", "—", "–", "－", "/", "／", "——", "…"}
 
 
@@ -115,7 +117,7 @@ def cell_ref(row: int, col: int) -> str:
 
 def parse_ref(ref: str) -> tuple[int, int]:
     """A1 reference to 0-based (row, col)."""
-    m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", ref)
+    m = _REF.fullmatch(ref)
     if not m:
         raise ValueError(ref)
     col = 0

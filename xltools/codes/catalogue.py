@@ -9,13 +9,13 @@ never proof that the code is wrong.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from xltools.codes.normalise import (
     KINDS, infer_kind, is_wellformed, name_key, normalise_code, parent_code,
 )
 from xltools.datafiles import load_csv
+from xltools.lazyre import lazy
 from xltools.record import record
 
 __all__ = [
@@ -53,12 +53,12 @@ RENAMES_FILE = "renames.csv"
 MAP_FILE = "econ_dept_to_gov_map.csv"
 USER_CONFIDENCE = "official"  # rows of a catalogue the user imported as the official one of that year
 
-_RANGE = re.compile(r"(\d{4})\s*[-–—~～至到]\s*(\d{4})")
-_OPEN_RANGE = re.compile(r"(\d{4})\s*[-–—~～至到起]\s*(?:$|[^\d])")
-_SINGLE = re.compile(r"(\d{4})")
+_RANGE = lazy(r"(\d{4})\s*[-–—~～至到]\s*(\d{4})")
+_OPEN_RANGE = lazy(r"(\d{4})\s*[-–—~～至到起]\s*(?:$|[^\d])")
+_SINGLE = lazy(r"(\d{4})")
 _FAR = 10**6
 _SIMILAR = 0.5  # difflib ratio from which a name counts as similar
-_CODE_AND_NAME = re.compile(r"^(\d{3,7})(\D.*)$")
+_CODE_AND_NAME = lazy(r"^(\d{3,7})(\D.*)$")
 
 
 def parse_year_range(text: str) -> tuple[int, int]:

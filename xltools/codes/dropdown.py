@@ -8,14 +8,15 @@ finance bureau imported the year's official catalogue. A cell filled from the dr
 """
 from __future__ import annotations
 
-import re
 import unicodedata
+
+from xltools.lazyre import lazy
 
 __all__ = ["catalogue_list", "split_code_cell", "LIST_HEADER_PREFIX", "list_header"]
 
 LIST_HEADER_PREFIX = "codes_"
 # "2010301 行政运行", "2010301　行政运行" (ideographic space), "2010301-行政运行", "[2010301]行政运行"
-_CODE_AND_NAME = re.compile(r"^\[?(\d{3,7})\]?\s*[-:、.]?\s*([^\d\s].*)$")
+_CODE_AND_NAME = lazy(r"^\[?(\d{3,7})\]?\s*[-:、.]?\s*([^\d\s].*)$")
 
 
 def list_header(kind: str) -> str:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
 from xltools.errors import WriteFailed
+from xltools.lazyre import lazy
 
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
-_UNSAFE = re.compile(r'[\x00-\x1f<>:"/\\|?*]')
+_UNSAFE = lazy(r'[\x00-\x1f<>:"/\\|?*]')
 
 
 def safe_filename(name: str, max_len: int = 150) -> str:

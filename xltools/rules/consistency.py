@@ -7,7 +7,6 @@ year too.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from xltools.families import get_family
@@ -19,6 +18,8 @@ from xltools.text import halfwidth
 
 # compiled on first use (xltools.lazyre): importing the rules must stay cheap
 _YEAR = lazy(r"((?:19|20)\d{2})\s*年")
+_YEAR_IN_TEXT = lazy(r"((?:19|20)\d{2})(?:\s*年|[.\-/])")
+_YEAR_ALONE = lazy(r"\s*((?:19|20)\d{2})\s*")
 PLACEHOLDER = lazy(r"(?<![A-Za-z])[Xx]{2,}(?![A-Za-z])|[×✕╳]{2,}|[○〇□]{2,}|待填写|请填写|待补充|此处填写|\(填写[^)]*\)")   # matched in halfwidth(text): （） are () here
 # Every match of PLACEHOLDER in halfwidth(text) holds one of these characters of the text (Ｘ ｘ become X x):
 # a text without any is skipped before halfwidth() and PLACEHOLDER run (most texts are plain labels; one
@@ -76,7 +77,7 @@ def _first_year(v: object) -> int | None:
     if v in (None, ""):
         return None
     s = halfwidth(str(v))
-    m = re.search(r"((?:19|20)\d{2})(?:\s*年|[.\-/])", s) or re.fullmatch(r"\s*((?:19|20)\d{2})\s*", s)
+    m = _YEAR_IN_TEXT.search(s) or _YEAR_ALONE.fullmatch(s)
     return int(m.group(1)) if m else None
 
 

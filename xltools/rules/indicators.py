@@ -14,7 +14,6 @@ a 101号 year is an I002 on its row, not also an I004 "missing 成本指标"; a 
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, DecimalException
 
@@ -37,6 +36,7 @@ NON_PROJECT_COSTS = ("社会成本指标", "生态环境成本指标")
 MIXUP_UNITS = ("元", "万元")
 _HALFWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _SPACES = lazy(r"\s+")          # patterns compiled on first use (xltools.lazyre): importing stays cheap
+_FORMER_NAME = lazy(r"（(原[^，）]*)")
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -65,7 +65,7 @@ def _fw_name(fw: Framework) -> str:
     first = fw.title.split()[0]
     if first.startswith("财预"):
         return f"{first}指标体系"
-    m = re.search(r"（(原[^，）]*)", fw.title)
+    m = _FORMER_NAME.search(fw.title)
     return m.group(1) if m else fw.title
 
 
