@@ -59,3 +59,21 @@ def test_a_sheet_with_a_million_rows_is_answered_quickly(tmp_path):
     r = xl("check", p)
     assert r.returncode in (1, 2) and "Traceback" not in r.stderr
     assert time.time() - t0 < 120
+
+
+@pytest.mark.parametrize("cell,message", [
+    ('<c t="n" r="XFD1048576"><v>1</v></c>', "使用范围异常"),     # r not first: calamine would abort the process
+    ("<c r='xfd1048576'><v>1</v></c>", "使用范围异常"),
+    ('<c><v>1</v></c>' * 20, "使用范围异常"),                     # cells without references, placed in turn
+    ('<c r="A1"t="n"><v>1</v></c>', "单元格标记不规范"),
+])
+def test_a_far_cell_written_unusually_is_refused_not_a_crash(tmp_path, cell, message):
+    from tests.test_readers import _minimal
+
+    p = tmp_path / "far.xlsx"
+    _minimal(p, '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
+                f'<row r="1048576">{cell}</row></sheetData></worksheet>')
+    r = xl("check", p)
+    assert r.returncode == 2, (r.returncode, r.stderr[-500:])
+    assert message in r.stderr and "Traceback" not in r.stderr

@@ -288,3 +288,20 @@ def test_progress_bar_only_on_a_terminal():
     p.update("单位乙.xlsx")
     p.close()
     assert "\r" in loud.getvalue() and "2/2" in loud.getvalue()
+
+
+def test_unusual_cell_markup_in_a_batch(tmp_path):
+    """A far cell written with its reference second is refused in its row; a sheet from a producer that numbers
+    neither rows nor cells is read (placed as calamine places it), not refused."""
+    from xltools.batch.check import batch_check
+
+    head = ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<sheetData>')
+    (tmp_path / "far.xlsx").write_bytes(samples.minimal_xlsx(
+        head + '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c t="n" r="XFD1048576"><v>1</v></c></row>'
+        "</sheetData></worksheet>"))
+    (tmp_path / "plain.xlsx").write_bytes(samples.minimal_xlsx(
+        head + "<row><c><v>1</v></c><c><v>2</v></c></row><row><c><v>3</v></c></row></sheetData></worksheet>"))
+    by = {r["file"]: r for r in batch_check(tmp_path, jobs=2, timeout=60).rows}
+    assert by["far.xlsx"]["status"] == "无法读取" and "使用范围异常" in by["far.xlsx"]["reason"]
+    assert "使用范围异常" not in by["plain.xlsx"]["reason"] and "不规范" not in by["plain.xlsx"]["reason"]

@@ -21,15 +21,19 @@ OWN_KINDS = {"batch_report": "批量校验报告", "consolidated": "汇总工作
 
 def warm() -> None:
     """Import and initialise everything a task needs, once, in the parent: forked workers inherit it."""
+    import encodings.cp437  # noqa: F401 — zipfile decodes part names with it (else imported by every worker)
+
     import python_calamine  # noqa: F401
 
     from xltools import codes
     from xltools.families import families
     from xltools.pipeline import check_grids  # noqa: F401
+    from xltools.rules import catalogue
     from xltools.rules.registry import _load
 
     families()
     _load()
+    catalogue()
     for kind, code in (("func", "2010301"), ("econ_dept", "30101")):
         try:
             codes.lookup(code, kind=kind)
