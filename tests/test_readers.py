@@ -230,3 +230,21 @@ def test_a_sheet_stored_under_another_name_is_scanned(tmp_path):
     _moved(tmp_path / "far.xlsx", SHEET.format(A1 + f'<row r="2">{FAR}</row>'))
     with pytest.raises(UnsafeWorkbook, match="cells.bin 使用范围异常"):
         check_file(tmp_path / "far.xlsx")
+
+
+def test_check_does_not_read_the_dropdown_lists_and_finds_the_same(dept_book):
+    """The hidden `_lists` sheet (tool-owned dropdown lists) is listed but not read by check: same findings."""
+    from xltools.io.readers import read_calamine
+    from xltools.parse import LISTS_SHEET
+    from xltools.pipeline import NOT_CHECKED, check_file, check_grids
+    from xltools.template import LISTS_SHEET as TEMPLATE_LISTS_SHEET
+
+    assert LISTS_SHEET == TEMPLATE_LISTS_SHEET and LISTS_SHEET in NOT_CHECKED
+    full = read_calamine(dept_book)
+    lean = read_calamine(dept_book, skip=NOT_CHECKED)
+    assert full.sheets[LISTS_SHEET] and lean.sheets[LISTS_SHEET] == []
+    assert full.names == lean.names and full.hidden == lean.hidden
+    assert all(full.sheets[n] == lean.sheets[n] for n in full.names if n != LISTS_SHEET)
+    _, want = check_grids(full)
+    _, got = check_file(dept_book)
+    assert [f.to_dict() for f in got.findings] == [f.to_dict() for f in want.findings]

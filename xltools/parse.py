@@ -18,6 +18,7 @@ from xltools.rules import rule
 from xltools.text import NotAnAmount, cell_ref, cell_text, col_letter, label_key, parse_amount
 
 META_SHEET = "_xltools"
+LISTS_SHEET = "_lists"       # the template's hidden dropdown lists (xltools.template.LISTS_SHEET): tool-owned, not checked
 EXPLAIN_SHEET = "审核说明"   # people accept a warning here: 代码 | 位置 | 说明
 HEADER_SCAN_ROWS = 40
 _UNIT_RE = lazy(r"单位[:：]\s*(万元|千元|元)")

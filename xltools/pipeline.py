@@ -6,8 +6,11 @@ from pathlib import Path
 from xltools.findings import Finding, Report
 from xltools.io.readers import Grids, read_grids
 from xltools.model import Book
-from xltools.parse import parse_book
+from xltools.parse import LISTS_SHEET, parse_book
 from xltools.record import replace
+
+
+NOT_CHECKED = (LISTS_SHEET,)   # sheets check does not read (their names are still listed)
 
 
 def apply_explanations(book: Book, findings: list[Finding]) -> list[Finding]:
@@ -54,4 +57,4 @@ def for_consolidated(findings: list[Finding]) -> list[Finding]:
 
 
 def check_file(path: str | Path, engine: str = "calamine") -> tuple[Book, Report]:
-    return check_grids(read_grids(path, engine))
+    return check_grids(read_grids(path, engine, skip=NOT_CHECKED))

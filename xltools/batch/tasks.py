@@ -68,7 +68,9 @@ def inspect(task: tuple[str, str]) -> dict:
         from xltools.io.readers import read_calamine
         from xltools.parse import parse_book, read_meta
 
-        grids = read_calamine(p)
+        from xltools.pipeline import NOT_CHECKED
+
+        grids = read_calamine(p, skip=NOT_CHECKED)
         meta = read_meta(grids)
         if meta.get("kind") in OWN_KINDS:
             out["skip"] = f"“{p.name}” 是本工具生成的{OWN_KINDS[meta['kind']]}，不是单位报送的工作簿，已跳过。"

@@ -6,6 +6,7 @@ the parser can spread a merged label across its columns.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from xltools.errors import UnreadableWorkbook
@@ -43,8 +44,9 @@ def _clean(v: object) -> object:
     return v
 
 
-def read_calamine(path: str | Path) -> Grids:
-    """Fast read-only path (check, export, batch)."""
+def read_calamine(path: str | Path, skip: Collection[str] = ()) -> Grids:
+    """Fast read-only path (check, export, batch). Sheets named in `skip` are listed with an empty grid, not read
+    (check skips the tool's hidden dropdown lists, a third of a template's cells)."""
     p = check_file(path)
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
@@ -59,6 +61,9 @@ def read_calamine(path: str | Path) -> Grids:
             name = meta.name
             if meta.visible != SheetVisibleEnum.Visible:
                 hidden.add(name)
+            if name in skip:
+                sheets[name], merged[name] = [], []
+                continue
             sh = wb.get_sheet_by_name(name)
             # an empty cell comes as "": None, as _clean makes it, inline (no call per cell)
             sheets[name] = [[None if v == "" else v for v in row] for row in sh.to_python(skip_empty_area=False)]
@@ -105,5 +110,5 @@ def grids_from_openpyxl(wb, source: str = "") -> Grids:
     return Grids(sheets, merged, hidden, source)
 
 
-def read_grids(path: str | Path, engine: str = "calamine") -> Grids:
-    return read_calamine(path) if engine == "calamine" else read_openpyxl(path)
+def read_grids(path: str | Path, engine: str = "calamine", skip: Collection[str] = ()) -> Grids:
+    return read_calamine(path, skip) if engine == "calamine" else read_openpyxl(path)
