@@ -45,11 +45,19 @@ class Rule:
         values.setdefault("actual", _fmt(actual))
         values.setdefault("sheet", sheet)
         values.setdefault("cell", cell)
+        for k, v in values.items():
+            if "“" in v and f"“{{{k}}}”" in self.message:
+                values[k] = _nested_quotes(v)
         try:
             text = self.message.format(**values)
         except (KeyError, IndexError) as e:  # a template naming a missing parameter is a programming error
             raise RuntimeError(f"rule {self.code}: message needs {e}") from None
         return Finding(self.code, severity or self.severity, sheet, cell, text, expected, actual)
+
+
+def _nested_quotes(text: str) -> str:
+    """Quotes inside a quoted value become single: “‘三公’经费”, not ““三公”经费”."""
+    return text.replace("“", "‘").replace("”", "’")
 
 
 @lru_cache(maxsize=1)
