@@ -420,3 +420,24 @@ def test_md_escape_fast_path_matches_the_regexes():
     assert md_escape("٣. x") == "٣\\. x"                   # any Unicode digit starts a numbered list (\d)
     assert md_escape(" \t- x") == "\\- x" and md_escape("x_y", block=False) == "x\\_y"
     assert md_escape("<b>x") == "\\<b>x" and md_escape("#1") == "#1" and md_escape("# 1") == "\\# 1"
+
+
+def test_a_goal_label_typed_with_its_years_is_printed_as_typed(project_books, tmp_path):
+    """总体目标(2021年-2023年): the years the person typed into the label reach the document."""
+    import shutil
+
+    import openpyxl
+
+    book_path = tmp_path / "p.xlsx"
+    shutil.copy(project_books["000"], book_path)
+    wb = openpyxl.load_workbook(book_path)
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value == "总体目标"]
+    assert cells
+    for c in cells:
+        c.value = "总体目标(2021年-2023年)"
+    wb.save(book_path)
+    book, _ = read_book(book_path)
+    fv = book.forms["targets"].fields["goal_overall"]
+    assert fv.label == "总体目标(2021年-2023年)" and fv.value
+    md = explain(book).markdown()
+    assert "| 总体目标(2021年-2023年) |" in md, md[-3000:]
