@@ -23,8 +23,9 @@ _FORMAT = 1
 _TAG = f"{sys.implementation.cache_tag}-{_FORMAT}"
 
 
-def _cache_path(path: Path) -> Path:
-    return path.parent / "__pycache__" / f"{path.name}.xltools-data"
+def _cache_path(path: Path, parse=None) -> Path:
+    view = "" if parse in (None, _parse_toml, _parse_csv) else f".{parse.__name__.strip('_')}"
+    return path.parent / "__pycache__" / f"{path.name}{view}.xltools-data"
 
 
 def _inside_package(path: Path) -> bool:
@@ -41,7 +42,7 @@ def _cached(path: Path, parse, *, write: bool | None = None):
         return parse(path)
     st = os.stat(path)
     stamp = (_TAG, st.st_mtime_ns, st.st_size)
-    cache = _cache_path(path)
+    cache = _cache_path(path, parse)
     try:
         with open(cache, "rb") as fh:
             stored_stamp, value = marshal.loads(fh.read())  # loads(read()): load(fh) reads item by item
@@ -95,14 +96,29 @@ def load_csv(path: str | Path) -> list[dict[str, str]]:
     return _cached(Path(path), _parse_csv)
 
 
+def load(path: str | Path, parse) -> object:
+    """What `parse(path)` makes of a package file (plain data: marshal holds it), kept like the files themselves.
+    For a view of a file that is cheaper to use than its rows (the code catalogue's entries as tuples); a module
+    using one lists it in `_VIEWS` below so that `make install` writes it too."""
+    return _cached(Path(path), parse)
+
+
+# (module, function) of every derived view, written by build_all; the function names the files it reads
+_VIEWS = (("xltools.codes.catalogue", "build_data_cache"),)
+
+
 def build_all() -> int:
-    """Write the cache of every TOML and CSV file in the package; the number written."""
+    """Write the cache of every TOML and CSV file in the package, and the derived views; the number written."""
+    import importlib
+
     n = 0
     for path in sorted(PACKAGE.rglob("*")):
         if "__pycache__" in path.parts or path.suffix not in (".toml", ".csv"):
             continue
         _cached(path, _parse_toml if path.suffix == ".toml" else _parse_csv, write=True)
         n += 1
+    for module, name in _VIEWS:
+        n += getattr(importlib.import_module(module), name)(write=True)
     return n
 
 
