@@ -21,10 +21,23 @@ def test_a_cache_is_written_and_then_used(package):
     cache = package / "__pycache__" / "decl.toml.xltools-data"
     assert cache.exists() and first == {"title": "部门预算公开", "a": {"b": [1, 2]}}
 
-    def refuse(path):
-        raise AssertionError("parsed although the cache is current")
+    # same size and modification time, other content: the cache answers, the file is not parsed again
+    st = src.stat()
+    src.write_text('title = "部门预算公开"\n[a]\nb = [3, 4]\n', encoding="utf-8")
+    os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert datafiles.load_toml(src) == first
 
-    assert datafiles._cached(src, refuse) == first
+
+def test_a_derived_view_is_kept_beside_the_rows(package):
+    src = package / "rows.csv"
+    src.write_text("code,name\n 201 ,一般公共服务支出\n", encoding="utf-8")
+
+    def codes(path):
+        return [r["code"].strip() for r in datafiles._parse_csv(path)]
+
+    assert datafiles._cached(src, codes, write=True) == ["201"]
+    assert (package / "__pycache__" / "rows.csv.codes.xltools-data").exists()
+    assert datafiles._cached(src, datafiles._parse_csv, write=True) == [{"code": " 201 ", "name": "一般公共服务支出"}]
 
 
 def test_an_edited_file_is_parsed_again(package):
