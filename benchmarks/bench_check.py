@@ -84,11 +84,15 @@ def main() -> int:
         py = sys.executable
         xl = xltools_cmd()
         timed([py, "-c", "pass"], 1)                     # warm the file cache and the interpreter
-        t_start = timed([py, "-c", "pass"], args.repeat)
-        t_read = timed([py, "-c", BARE_READ, str(src)], args.repeat, ok=(0,))
-        t_check = timed([*xl, "check", str(src), "--json"], args.repeat)
-        t_save = timed([py, "-c", BARE_SAVE, str(src), str(out)], args.repeat, ok=(0,))
-        t_recalc = timed([*xl, "recalc", str(src), "-o", str(out)], args.repeat, ok=(0,))
+        # interleaved, one run of each in turn: a busy spell of the machine hits every command alike
+        runs: dict[str, list[float]] = {"start": [], "read": [], "check": [], "save": [], "recalc": []}
+        for _ in range(args.repeat):
+            runs["start"].append(timed([py, "-c", "pass"], 1))
+            runs["read"].append(timed([py, "-c", BARE_READ, str(src)], 1, ok=(0,)))
+            runs["check"].append(timed([*xl, "check", str(src), "--json"], 1))
+            runs["save"].append(timed([py, "-c", BARE_SAVE, str(src), str(out)], 1, ok=(0,)))
+            runs["recalc"].append(timed([*xl, "recalc", str(src), "-o", str(out)], 1, ok=(0,)))
+        t_start, t_read, t_check, t_save, t_recalc = (statistics.median(runs[k]) for k in runs)
     print(f"workbook: {book.name if args.book else 'seed 001 (built from the seed data)'}; "
           f"median of {args.repeat} fresh processes each")
     print(f"  python start-up           {t_start * 1000:8.0f} ms")
