@@ -287,3 +287,25 @@ def test_hierarchy_parent_is_the_longest_prefix_in_the_table():
     children, top = hierarchy(Table("t", "s", "万元", tuple(lines), {}))
     assert {r: [c.row for c in kids] for r, kids in children.items()} == {3: [2, 4], 1: [3]}
     assert [ln.row for ln in top] == [1, 5, 6, 8]
+
+
+def test_closing_row_sums_come_from_the_declaration(dept_book):
+    """收入总计 = 本年收入合计 + 用事业基金弥补收支差额 + 上年结转 is declared (row_sums in the family TOML), not coded."""
+    from xltools.families import get_family
+    from xltools.record import replace
+    from xltools.subtotals import identities
+
+    book, _ = parse_book(read_grids(dept_book))
+    fam = get_family("dept_budget")
+    decl = next(t for sd in fam.sheets for t in sd.tables if t.key == "summary_dept_income")
+    assert [(s.target, s.parts) for s in decl.row_sums] == [("收入总计", ("本年收入合计", "用事业基金弥补收支差额", "上年结转"))]
+    table = book.tables["summary_dept_income"]
+
+    def grand(d):
+        return next(i for i in identities(table, d) if i.target.label == "收入总计")
+
+    declared = [ln.label for ln in grand(decl).parts]
+    assert declared[0] == "本年收入合计" and set(declared) <= {"本年收入合计", "用事业基金弥补收支差额", "上年结转"}
+    # without the declaration the grand total is the plain sum of the items
+    plain = [ln.label for ln in grand(replace(decl, row_sums=())).parts]
+    assert "本年收入合计" not in plain and plain

@@ -132,10 +132,6 @@ def _norm_key(k: str) -> str:
 
 
 # closing rows of labelled tables that are not "Σ items" (label → the rows they add up)
-ROW_SUMS: dict[str, tuple[str, ...]] = {
-    "收入总计": ("本年收入合计", "用事业基金弥补收支差额", "上年结转"),
-    "支出总计": ("本年支出合计", "结转下年"),
-}
 
 
 def is_coded(decl: TableDecl) -> bool:
@@ -199,13 +195,14 @@ def identities(table: Table, decl: TableDecl) -> list[Identity]:
     by_key = {}
     for ln in table.lines:
         by_key.setdefault(norm_label(ln.label), ln)
+    row_sums = {norm_label(s.target): tuple(norm_label(p) for p in s.parts) for s in decl.row_sums}
     for t in table.lines:
         if t.kind != "total":
             continue
         k = norm_label(t.label)
-        if k in ROW_SUMS:
+        if k in row_sums:
             found: list[Line] = []
-            for p in ROW_SUMS[k]:
+            for p in row_sums[k]:
                 if p in by_key:
                     found.append(by_key[p])
                 elif "合计" in p:          # no 本年收入合计 row: its items count directly

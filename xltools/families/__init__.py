@@ -67,6 +67,7 @@ class TableDecl:
     label_column: str = ""
     total_labels: tuple[str, ...] = ()
     sums: tuple[Sum, ...] = ()
+    row_sums: tuple[Sum, ...] = ()  # labelled closing rows that are the sum of other rows (收入总计 = …)
     items: tuple[str, ...] = ()   # row labels printed in the template
     closing: tuple[str, ...] = () # closing rows (totals) aligned across the parts of a two-sided sheet
     sections: tuple[str, ...] = ()
@@ -182,7 +183,8 @@ def _field(d: dict) -> Field:
 def _table(d: dict) -> TableDecl:
     d = dict(d)
     d["columns"] = tuple(_column(c) for c in d["columns"])
-    d["sums"] = tuple(Sum(s["target"], tuple(s["parts"])) for s in d.get("sums", ()))
+    for k in ("sums", "row_sums"):
+        d[k] = tuple(Sum(s["target"], tuple(s["parts"])) for s in d.get(k, ()))
     for k in ("total_labels", "items", "closing", "sections"):
         d[k] = _tuple(d.get(k))
     return TableDecl(**d)
