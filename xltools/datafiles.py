@@ -23,8 +23,8 @@ _FORMAT = 1
 _TAG = f"{sys.implementation.cache_tag}-{_FORMAT}"
 
 
-def _cache_path(path: Path, parse=None) -> Path:
-    view = "" if parse in (None, _parse_toml, _parse_csv) else f".{parse.__name__.strip('_')}"
+def _cache_path(path: Path, parse) -> Path:
+    view = "" if parse in (_parse_toml, _parse_csv) else f".{parse.__name__.strip('_')}"
     return path.parent / "__pycache__" / f"{path.name}{view}.xltools-data"
 
 
@@ -43,34 +43,38 @@ def _cached(path: Path, parse, *, write: bool | None = None):
     st = os.stat(path)
     stamp = (_TAG, st.st_mtime_ns, st.st_size)
     cache = _cache_path(path, parse)
-    try:
-        with open(cache, "rb") as fh:
-            stored_stamp, value = marshal.loads(fh.read())  # loads(read()): load(fh) reads item by item
-        if tuple(stored_stamp) == stamp:
-            return value
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    value = parse(path)
-    if write if write is not None else not sys.dont_write_bytecode:
-        _store(cache, stamp, value)
+    value = read_cache(cache, stamp)
+    if value is None:
+        value = parse(path)
+        if write if write is not None else not sys.dont_write_bytecode:
+            write_cache(cache, stamp, value)
     return value
 
 
-def _store(cache: Path, stamp: tuple, value) -> None:
+def read_cache(cache: str | Path, stamp: tuple):
+    """The value kept in a cache file under `stamp`; None when the file is missing, damaged or stale."""
+    try:
+        with open(cache, "rb") as fh:
+            stored_stamp, value = marshal.loads(fh.read())  # loads(read()): load(fh) reads item by item
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return value if tuple(stored_stamp) == stamp else None
+
+
+def write_cache(cache: str | Path, stamp: tuple, value) -> None:
+    """Keep `value` (not None) under `stamp`, written atomically; a value marshal cannot hold (a TOML date) or a
+    folder that cannot be written (a read-only install) keeps nothing, silently: the source is parsed again."""
+    from xltools.errors import WriteFailed
+    from xltools.io.writers import atomic_write
+
     try:
         blob = marshal.dumps((stamp, value))
-    except ValueError:  # a value marshal cannot hold (a TOML date): parse each time
+    except ValueError:
         return
-    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
     try:
-        cache.parent.mkdir(exist_ok=True)
-        tmp.write_bytes(blob)
-        os.replace(tmp, cache)
-    except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+        atomic_write(cache, lambda tmp: Path(tmp).write_bytes(blob))
+    except WriteFailed:
+        pass
 
 
 def _parse_toml(path: Path) -> dict:
@@ -96,11 +100,11 @@ def load_csv(path: str | Path) -> list[dict[str, str]]:
     return _cached(Path(path), _parse_csv)
 
 
-def load(path: str | Path, parse) -> object:
+def load(path: str | Path, parse, *, write: bool | None = None) -> object:
     """What `parse(path)` makes of a package file (plain data: marshal holds it), kept like the files themselves.
     For a view of a file that is cheaper to use than its rows (the code catalogue's entries as tuples); a module
     using one lists it in `_VIEWS` below so that `make install` writes it too."""
-    return _cached(Path(path), parse)
+    return _cached(Path(path), parse, write=write)
 
 
 # (module, function) of every derived view, written by build_all; the function names the files it reads

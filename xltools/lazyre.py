@@ -41,16 +41,10 @@ def _stamp() -> tuple:
 
 
 def _load_store() -> dict:
-    import marshal
+    from xltools.datafiles import read_cache
 
-    try:
-        with open(_STORE, "rb") as fh:
-            stamp, entries = marshal.loads(fh.read())
-        if tuple(stamp) == _stamp() and isinstance(entries, dict):
-            return entries
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    return {}
+    entries = read_cache(_STORE, _stamp())
+    return entries if isinstance(entries, dict) else {}
 
 
 def _program(pattern, flags: int) -> tuple:
@@ -94,23 +88,11 @@ def compile_cached(pattern, flags: int = 0) -> re.Pattern:
 
 
 def _save() -> None:
-    import marshal
+    from xltools.datafiles import write_cache
 
-    if not _added:
-        return
-    entries = {**_load_store(), **_added}
-    tmp = f"{_STORE}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(_STORE), exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(marshal.dumps((_stamp(), entries)))
-        os.replace(tmp, _STORE)
+    if _added:
+        write_cache(_STORE, _stamp(), {**_load_store(), **_added})
         _added.clear()
-    except (OSError, ValueError):
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
 
 
 def build_all() -> int:

@@ -221,10 +221,8 @@ def _entry_rows(path: Path) -> list[tuple[str, ...]]:
 
 def build_data_cache(write: bool = False) -> int:
     """Write the kept form of every bundled catalogue file (`make install`); the number of files."""
-    from xltools.datafiles import _cached
-
     for fname, _kind, _partial in BUNDLED:
-        _cached(DATA_DIR / fname, _entry_rows, write=write)
+        load_data(DATA_DIR / fname, _entry_rows, write=write)
     return len(BUNDLED)
 
 
