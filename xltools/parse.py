@@ -354,7 +354,7 @@ def parse_form(view: SheetView, fields: tuple[Field, ...], findings: list[Findin
         raw = view.raw(r, vc)
         ref = cell_ref(r, vc)
         # a label that may carry a suffix keeps it as typed: 总体目标(2021年-2023年) says which years
-        label = view.text(r, c).lstrip("*").strip() or f.label if f.prefix else f.label
+        label = (view.text(r, c).lstrip("*").strip() or f.label) if f.prefix else f.label
         out[f.key] = FieldValue(f.key, label, _convert(f, raw, view.name, ref, findings), ref, raw)
     return Form(view.name, out)
 

@@ -147,6 +147,14 @@ class Context:
         self._decls[id(form)] = sd
         return form
 
+    def typed_label(self, form: Form, key: str, default: str) -> str:
+        """The label as the person typed it when it says more than the declared one (总体目标(2021年-2023年))."""
+        fv = form.fields.get(key)
+        decl = self._field_decl(form, key)
+        if fv is None or not fv.cell or not fv.label or decl is None:
+            return default
+        return md_cell(fv.label) if label_key(fv.label) != label_key(decl.label) else default
+
     def _field_decl(self, form: Form, key: str):
         sd = self._decls.get(id(form))
         if sd is None:
@@ -750,22 +758,13 @@ def project_context(ctx: Context) -> dict:
     goal_overall = ctx.text(tg, "goal_overall")
     goal_year = ctx.text(tg, "goal_year")
     y = year if year is not None else "【待填写：预算年度】"
-    goals = info_view([["项目目标", _typed_label(fam, tg, "goal_overall", "总体目标"), goal_overall],
-                       ["项目目标", _typed_label(fam, tg, "goal_year", f"预算年度（{y}年）目标"), goal_year]],
+    goals = info_view([["项目目标", ctx.typed_label(tg, "goal_overall", "总体目标"), goal_overall],
+                       ["项目目标", ctx.typed_label(tg, "goal_year", f"预算年度（{y}年）目标"), goal_year]],
                       [10, 18, 72], "goals")
     indicators = indicator_view(book.indicators.get("targets"), fam, "targets", "项目绩效目标表")
     return dict(family=fam.family, family_title=fam.title, unit=unit, year=year_v, org=org, p=p,
                 f=ctx.fields(app), t=ctx.fields(tg), funds=funds, funds_text=funds_text, goals=goals,
                 indicators=indicators, name=p.project_name)
-
-
-def _typed_label(fam: Family, form: Form, key: str, default: str) -> str:
-    """The label as the person typed it when it says more than the declared one (总体目标(2021年-2023年))."""
-    fv = form.fields.get(key)
-    if fv is None or not fv.cell or not fv.label:
-        return default
-    declared = next((f.label for sd in fam.sheets for f in sd.fields if f.key == key), fv.label)
-    return md_cell(fv.label) if label_key(fv.label) != label_key(declared) else default
 
 
 BUILDERS = {"dept_budget": dept_context, "project_perf": project_context}
