@@ -35,10 +35,4 @@ def __getattr__(name: str):
     return value
 
 
-__all__ = [
-    "Entry", "Catalogue", "KINDS", "KIND_NAMES", "LEVELS",
-    "lookup", "parents", "children", "search", "entries", "is_partial", "names_match", "dept_to_gov",
-    "normalise_code", "is_wellformed", "join_split_code", "infer_kind", "level_of", "parent_code", "name_key",
-    "import_catalogue", "get_catalogue", "reload_catalogue", "user_catalogue_dir",
-    "catalogue_list", "split_code_cell",
-]
+__all__ = list(_MODULE_OF)

@@ -111,4 +111,5 @@ def grids_from_openpyxl(wb, source: str = "") -> Grids:
 
 
 def read_grids(path: str | Path, engine: str = "calamine", skip: Collection[str] = ()) -> Grids:
+    """The workbook's grids; `skip` (sheets not to read) applies to the calamine path, the openpyxl one reads all."""
     return read_calamine(path, skip) if engine == "calamine" else read_openpyxl(path)
