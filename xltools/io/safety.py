@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from xltools.errors import InputNotFound, UnreadableWorkbook, UnsafeWorkbook
+from xltools.lazyre import lazy
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 ZIP_MAGIC = b"PK\x03\x04"
@@ -61,14 +62,14 @@ DEFAULT_LIMITS = Limits()
 # column, an attribute of another name — even a second r) gives ("", ""), which sends the part to the exact
 # scan. Leading zeros of the row are dropped ("B007" is row 7 for calamine too).
 _CELL_ATTRS = rb'(?: (?:[st]|cm|vm|ph)="[^"<>]*")*+'    # *+ (possessive): no backtracking on a hostile tag
-_CELL_USUAL = re.compile(rb'<c(?: r="([A-Z]{1,3})0*(\d{1,7})"%s>|(?! r="[A-Z]{1,3}\d{1,7}"%s/>)[\s/>])'
+_CELL_USUAL = lazy(rb'<c(?: r="([A-Z]{1,3})0*(\d{1,7})"%s>|(?! r="[A-Z]{1,3}\d{1,7}"%s/>)[\s/>])'
                          % (_CELL_ATTRS, _CELL_ATTRS))
 # a cell tag with a namespace prefix (<x:c ...>) always contains this
-_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_PREFIXED_CELL = lazy(rb":c[\s/>]")
 # references as the exact scan reads them (str: expat gives text); compiled on first use, through re's cache
 _CELL_REF = r"([A-Za-z]{1,3})0*([1-9][0-9]{0,6})"
 _ROW_REF = r"0*([1-9][0-9]{0,6})"
-_TARGET = re.compile(rb"""Target\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_TARGET = lazy(rb"""Target\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _CHUNK = 1 << 20          # a part is scanned a megabyte at a time …
 _MAX_RUN = 8 << 20        # … and a run this long without a "<" (no tag is) is scanned as it is, not carried over
 
