@@ -42,7 +42,8 @@ wb.save(sys.argv[2])
 
 
 def xltools_cmd() -> list[str]:
-    exe = ROOT / ".venv" / "bin" / "xltools"
+    """The `xltools` script of the environment this benchmark runs in (the same interpreter as the bare runs)."""
+    exe = Path(sys.executable).parent / "xltools"
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "xltools"]
 
 

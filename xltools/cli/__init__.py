@@ -34,11 +34,16 @@ def _verbs_for(argv: list[str] | None) -> list[str]:
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    """The parser for argv's verb (every verb when argv names none), speaking Chinese (see xltools.cli._zh)."""
+    from xltools.cli import _zh
+
+    _zh.install()
+    parser = _zh.ArgumentParser(
         prog="xltools",
         description="部门预算公开与项目绩效目标 Excel 模板工具",
     )
-    parser.add_argument("--version", action="version", version=f"xltools {__import__('xltools').__version__}")
+    parser.add_argument("--version", action="version", version=f"xltools {__import__('xltools').__version__}",
+                        help="显示版本号并退出")
     sub = parser.add_subparsers(dest="verb", metavar="命令")
     for name in _verbs_for(argv):
         mod = _load(name)

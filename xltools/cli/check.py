@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import sys
 
-from xltools.findings import SEVERITY_ZH
-
 
 def register(sub) -> None:
     p = sub.add_parser("check", help="校验工作簿（结构、科目、表内表间、绩效指标、情况说明要素）")
     p.add_argument("book", help="工作簿 .xlsx")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
-    p.add_argument("--select", help="只报告这些代码（逗号分隔，可写前缀，如 T,X001）")
-    p.add_argument("--ignore", help="不报告这些代码（逗号分隔，可写前缀）")
+    p.add_argument("--select", metavar="CODES", help="只报告这些代码（逗号分隔，可写前缀，如 T,X001）")
+    p.add_argument("--ignore", metavar="CODES", help="不报告这些代码（逗号分隔，可写前缀）")
     p.add_argument("--annotate", metavar="OUT.xlsx", help="另存一份标注了问题单元格和“校验结果”表的副本")
     p.set_defaults(func=run)
 
@@ -35,6 +33,8 @@ def _pad(s: str, width: int) -> str:
 
 
 def render_text(report) -> str:
+    from xltools.findings import SEVERITY_ZH
+
     rows = [("位置", "代码", "级别", "说明")]
     for f in report.findings:
         where = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
