@@ -39,8 +39,8 @@ def test_construction_positional_keyword_defaults_and_factories():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: Cell(1), "missing required argument: 'label'"),
-    (lambda: Cell(1, "x", "k", None, {}, 6), "takes 5 arguments"),
+    (lambda: Cell(1), r"Cell.__init__\(\) missing 1 required positional argument: 'label'"),
+    (lambda: Cell(1, "x", "k", None, {}, 6), r"takes from 3 to 6 positional arguments but 7 were given"),
     (lambda: Cell(1, "x", label="y"), "multiple values for argument 'label'"),
     (lambda: Cell(1, "x", colour="red"), "unexpected keyword argument 'colour'"),
 ])
@@ -76,3 +76,68 @@ def test_a_field_without_default_after_one_with_is_refused():
         class Bad:
             a: int = 0
             b: int
+
+
+def test_a_subclass_adds_fields_after_its_base():
+    @record
+    class Total(Cell):
+        share: float = 0.0
+
+    t = Total(1, "x", share=0.5)
+    assert fields(Total) == ("row", "label", "kind", "note", "amounts", "share")
+    assert t.amounts == {} and t.share == 0.5 and t.double == 2
+
+
+def test_the_signature_reads_like_a_dataclass():
+    import inspect
+
+    assert str(inspect.signature(Cell)) == "(row, label, kind='item', note=None, amounts=<factory>)"
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    from xltools import record as rec
+
+    path = tmp_path / "records.xltools-data"
+    monkeypatch.setattr(rec, "_STORE", str(path))
+    monkeypatch.setattr(rec, "_known", None)
+    monkeypatch.setattr(rec, "_made", {})
+    monkeypatch.setattr(rec, "_added", True)      # no atexit writes from the test process
+    return path
+
+
+def test_the_init_code_is_kept_and_used_again(store, monkeypatch):
+    from xltools import record as rec
+
+    def define():
+        @record
+        class Row:
+            n: int
+            label: str = ""
+            cells: dict = factory(dict)
+        return Row
+
+    first = define()
+    assert rec._save() == 1 and store.exists()
+    rec._known = None
+
+    def no_compiling(*args):
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(rec, "compile", no_compiling, raising=False)     # shadows the builtin in the module
+    second = define()
+    assert second.__init__.__code__ == first.__init__.__code__
+    assert second(1) == second(1, "", {}) and second(1).cells is not second(1).cells
+    assert second(n=2, label="x").label == "x"
+
+
+def test_a_damaged_store_means_compiling(store):
+    from xltools import record as rec
+
+    store.write_bytes(b"\x00not marshal")
+
+    @record
+    class Row:
+        n: int
+
+    assert Row(3).n == 3 and list(rec._known) == [(("n", ""),)]     # nothing read; the one compiled

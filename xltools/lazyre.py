@@ -13,8 +13,10 @@ A LazyPattern is not a re.Pattern: pass `p.pattern` / call its methods; `re.sub(
 
 Compiled programs are also kept between processes, like .pyc files: `__pycache__/regex.xltools-data` beside this
 module maps (pattern, flags) to what re's compiler produced for it (flags, the program's code, the groups), for
-this exact Python build only (the key includes sys.version and _sre.MAGIC), and a pattern is rebuilt from it with
-`_sre.compile` — the call `re.compile` itself ends with. An entry is stored only when the pattern so rebuilt
+this exact Python build only (the key includes sys.version, _sre.MAGIC and the code word size and byte order),
+and a pattern is rebuilt from it with `_sre.compile` — the call `re.compile` itself ends with. The code is kept
+as bytes (its 32-bit words): loading the store then makes one object per pattern, not one per code word, and
+a pattern's list of words is made only when it is used. An entry is stored only when the pattern so rebuilt
 equals the one `re.compile` returns (re.Pattern equality compares flags, pattern and code), so the store can
 never hold a program re would not have built; anything missing, stale or unreadable means a plain
 `re.compile`. The store is written by `make install` (`python -m xltools.datafiles`) and, where Python may
@@ -22,6 +24,7 @@ write byte-code, at the end of a process that compiled a pattern it lacked.
 """
 from __future__ import annotations
 
+import _sre
 import os
 import re
 import sys
@@ -30,14 +33,12 @@ __all__ = ["LazyPattern", "lazy"]
 
 _ALL: list[LazyPattern] = []        # every lazy pattern defined, for build_all()
 _STORE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__", "regex.xltools-data")
-_known: dict | None = None          # (pattern, flags) → (flags, code, groups, groupindex, indexgroup)
+_known: dict | None = None          # (pattern, flags) → (flags, code bytes, groups, groupindex, indexgroup)
 _added: dict = {}                   # entries compiled in this process that the store lacked
 
 
 def _stamp() -> tuple:
-    import _sre
-
-    return (sys.version, _sre.MAGIC, 1)
+    return (sys.version, _sre.MAGIC, _sre.CODESIZE, sys.byteorder, 2)
 
 
 def _load_store() -> dict:
@@ -48,21 +49,27 @@ def _load_store() -> dict:
 
 
 def _program(pattern, flags: int) -> tuple:
-    """What re._compiler.compile passes to _sre.compile for the pattern (after the pattern string)."""
+    """What re._compiler.compile passes to _sre.compile for the pattern (after the pattern string), with the
+    code as bytes (_rebuild makes the list of code words again)."""
+    from array import array
     from re import _compiler, _parser
 
     p = _parser.parse(pattern, flags)
-    code = [int(op) for op in _compiler._code(p, flags)]   # opcodes are int subclasses marshal cannot hold
+    code = array("I", _compiler._code(p, flags)).tobytes()   # "I": the 4-byte words of _sre.CODESIZE
     indexgroup = [None] * p.state.groups
     for name, i in p.state.groupdict.items():
         indexgroup[i] = name
     return int(flags | p.state.flags), code, p.state.groups - 1, dict(p.state.groupdict), tuple(indexgroup)
 
 
+def _rebuild(pattern, entry: tuple) -> re.Pattern:
+    flags, code, groups, groupindex, indexgroup = entry
+    return _sre.compile(pattern, flags, memoryview(code).cast("I").tolist(), groups, groupindex, indexgroup)
+
+
 def compile_cached(pattern, flags: int = 0) -> re.Pattern:
     """re.compile(pattern, flags), from the store when it holds the pattern."""
     global _known
-    import _sre
 
     if _known is None:
         _known = _load_store()
@@ -70,13 +77,13 @@ def compile_cached(pattern, flags: int = 0) -> re.Pattern:
     entry = _known.get(key)
     if entry is not None:
         try:
-            return _sre.compile(pattern, *entry)
+            return _rebuild(pattern, entry)
         except Exception:  # noqa: BLE001 — whatever is wrong with an entry, re.compile is the answer
             pass
     compiled = re.compile(pattern, flags)
     try:
         entry = _program(pattern, flags)
-        if _sre.compile(pattern, *entry) == compiled:
+        if _rebuild(pattern, entry) == compiled:
             if not _added and not sys.dont_write_bytecode:
                 import atexit
 

@@ -72,6 +72,8 @@ def _cell_key(v: object) -> str:
 @_per_object
 def _label_keys(decl: Column | Field) -> tuple[str, ...]:
     """label_key of a column's or field's label and aliases, in order, without repeats."""
+    if not decl.aliases:            # most declarations: one label
+        return (label_key(decl.label),)
     return tuple(dict.fromkeys(label_key(lab) for lab in decl.labels))
 
 

@@ -44,11 +44,15 @@ from contextvars import ContextVar
 from decimal import Decimal
 from functools import lru_cache
 
-from xltools.edits import Edit, EditSet
 from xltools.families import TableDecl, get_family
 from xltools.lazyre import lazy
 from xltools.model import Book, Line, Table
 from xltools.text import label_key
+
+# xltools.edits is imported by the functions that make edits (recalc), not at import: the checks never do
+TYPE_CHECKING = False              # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from xltools.edits import Edit, EditSet
 
 ZERO = Decimal(0)
 CODED = ("func", "econ_dept")
@@ -324,6 +328,8 @@ class TableCalc:
                                         for ln in self.table.lines for c in self.cols)
 
     def edits(self) -> list[Edit]:
+        from xltools.edits import Edit
+
         out = []
         computed = computed_columns(self.decl)
         for ln in self.table.lines:
@@ -346,6 +352,8 @@ class TableCalc:
 
 def recompute(book: Book) -> EditSet:
     """The edits that make every owned cell what it must be (see the module docstring)."""
+    from xltools.edits import EditSet
+
     fam = get_family(book.family)
     calcs: dict[str, TableCalc] = {}
     order = [t.key for _, t in fam.tables()]
@@ -530,6 +538,8 @@ def summary_rows(book: Book) -> EditSet:
     """Codes and 类 names the summary tables lack, written into their empty rows (the template leaves rows for
     them), so that recompute can then fill their amounts. A freshly issued template has only the 总计 row in
     部门支出总表 / 部门收入总表: without this the person would have to type every 科目 twice."""
+    from xltools.edits import Edit, EditSet
+
     es = EditSet()
     if book.family != "dept_budget":
         return es

@@ -14,12 +14,12 @@ from __future__ import annotations
 # where each public name lives: imported on first use (PEP 562), so that `xltools.codes.normalise` — on the
 # path of every `xltools check` — does not pay for the catalogue, the dropdowns and the importer (csv)
 _HOME = {
-    "catalogue": ("KIND_NAMES", "Catalogue", "Entry", "children", "dept_to_gov", "entries", "get_catalogue",
+    "catalogue": ("Catalogue", "Entry", "children", "dept_to_gov", "entries", "get_catalogue",
                   "is_partial", "lookup", "parents", "reload_catalogue", "search", "user_catalogue_dir"),
     "dropdown": ("catalogue_list", "split_code_cell"),
     "importer": ("import_catalogue",),
-    "normalise": ("KINDS", "LEVELS", "infer_kind", "is_wellformed", "join_split_code", "level_of", "name_key",
-                  "names_match", "normalise_code", "parent_code"),
+    "normalise": ("KIND_NAMES", "KINDS", "LEVELS", "infer_kind", "is_wellformed", "join_split_code", "level_of",
+                  "name_key", "names_match", "normalise_code", "parent_code"),
 }
 _MODULE_OF = {name: module for module, names in _HOME.items() for name in names}
 

@@ -9,10 +9,11 @@ never proof that the code is wrong.
 from __future__ import annotations
 
 import os
+from operator import attrgetter
 from pathlib import Path
 
 from xltools.codes.normalise import (
-    KINDS, infer_kind, is_wellformed, name_key, normalise_code, parent_code,
+    KIND_NAMES, KINDS, infer_kind, is_wellformed, name_key, normalise_code, parent_code,
 )
 from xltools.datafiles import load as load_data
 from xltools.datafiles import load_csv
@@ -27,11 +28,6 @@ __all__ = [
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-KIND_NAMES = {
-    "func": "支出功能分类",
-    "econ_dept": "部门预算支出经济分类",
-    "econ_gov": "政府预算支出经济分类",
-}
 LEVEL_ORDER = {"类": 0, "款": 1, "项": 2}
 _KIND_ALIASES = {
     "func": "func", "function": "func", "功能": "func", "功能分类": "func", "支出功能分类": "func",
@@ -174,26 +170,41 @@ class Edition:
 
 
 class View:
-    """The catalogue of one kind as it applies to one year: dict lookups only."""
+    """The catalogue of one kind as it applies to one year: dict lookups only. The entries in code order and by
+    parent are made on first use (a check looks codes up; listings and searches walk them)."""
 
-    __slots__ = ("kind", "year", "by_code", "kids", "ordered", "complete_levels", "partial_levels",
-                 "editions", "_keys")
+    __slots__ = ("kind", "year", "by_code", "complete_levels", "partial_levels", "editions", "_ordered", "_kids",
+                 "_keys")
 
     def __init__(self, kind: str, year: int | None, by_code: dict[str, Entry], partial_levels: set[str],
                  complete_levels: set[str], editions: list[Edition]) -> None:
         self.kind = kind
         self.year = year
         self.by_code = by_code
-        self.ordered = sorted(by_code.values(), key=lambda e: e.code)
-        kids: dict[str, list[Entry]] = {}
-        for e in self.ordered:
-            if e.parent:
-                kids.setdefault(e.parent, []).append(e)
-        self.kids = kids
         self.partial_levels = partial_levels
         self.complete_levels = complete_levels
         self.editions = editions
+        self._ordered: list[Entry] | None = None
+        self._kids: dict[str, list[Entry]] | None = None
         self._keys: list[tuple[Entry, tuple[str, ...]]] | None = None
+
+    @property
+    def ordered(self) -> list[Entry]:
+        """Every entry, by code."""
+        if self._ordered is None:
+            self._ordered = sorted(self.by_code.values(), key=attrgetter("code"))
+        return self._ordered
+
+    @property
+    def kids(self) -> dict[str, list[Entry]]:
+        """parent code → its entries in the view, by code."""
+        if self._kids is None:
+            kids: dict[str, list[Entry]] = {}
+            for e in self.ordered:
+                if e.parent:
+                    kids.setdefault(e.parent, []).append(e)
+            self._kids = kids
+        return self._kids
 
     def name_keys(self) -> list[tuple[Entry, tuple[str, ...]]]:
         if self._keys is None:
@@ -236,13 +247,23 @@ class Catalogue:
         self.renames: dict[str, list[Rename]] = {}
         self._map: dict[str, dict[str, str]] | None = None
         self._views: dict[tuple[str, int | None], View] = {}
-        self._load_bundled()
+        self._bundled_read: set[str] = set()     # kinds whose bundled files are read (on first use of the kind)
+        self._load_renames()
         if self.user_dir is not None:
             self._load_user()
 
     # -- loading ---------------------------------------------------------------------------------------
-    def _load_bundled(self) -> None:
-        for fname, kind, partial in BUNDLED:
+    def _editions(self, kind: str) -> list[Edition]:
+        """The editions of a kind, its bundled files read on first use: a check needs two kinds of three."""
+        if kind not in self._bundled_read:
+            self._bundled_read.add(kind)
+            self._load_bundled(kind)
+        return self.editions[kind]
+
+    def _load_bundled(self, kind: str) -> None:
+        for fname, file_kind, partial in BUNDLED:
+            if file_kind != kind:
+                continue
             path = self.data_dir / fname
             editions: dict[str, Edition] = {}   # by the rows' year label: a handful per file
             for code, name, level, parent, label, source, confidence in load_data(path, _entry_rows):
@@ -250,7 +271,9 @@ class Catalogue:
                 if ed is None:
                     ed = editions[label] = self._edition(kind, *parse_year_range(label), "bundled", label)
                     ed.partial_levels.update(partial)
-                ed.rows[code] = Entry(code, name, kind, level, parent or None, label, source, confidence)
+                ed.rows[code] = Entry(code, name, kind, level, parent or None, label, source, confidence, ())
+
+    def _load_renames(self) -> None:
         path = self.data_dir / RENAMES_FILE
         if path.exists():
             for row in _read_csv(path):
@@ -267,13 +290,13 @@ class Catalogue:
         return ed
 
     def _load_user(self) -> None:
+        d = self.user_dir
+        if d is None or not d.is_dir():
+            return
         import csv
 
         from xltools.errors import BadDeclaration
 
-        d = self.user_dir
-        if d is None or not d.is_dir():
-            return
         for path in sorted(d.glob("*.csv")):
             try:
                 rows = _read_csv(path)
@@ -297,7 +320,7 @@ class Catalogue:
 
     # -- editions and views ----------------------------------------------------------------------------
     def _pick(self, kind: str, year: int | None, origin: str) -> Edition | None:
-        eds = [e for e in self.editions[kind] if e.origin == origin and e.rows]
+        eds = [e for e in self._editions(kind) if e.origin == origin and e.rows]
         if not eds:
             return None
         if year is None:
@@ -333,10 +356,9 @@ class Catalogue:
         used: list[Edition] = []
         user_levels = user.levels if user is not None else set()
         if bundled is not None:
-            for code, e in bundled.rows.items():
-                if e.level in user_levels:
-                    continue
-                by_code[code] = self._renamed(e, year)
+            by_code = {code: e for code, e in bundled.rows.items() if e.level not in user_levels}
+            for code in self.renames.keys() & by_code.keys():   # a value replaced keeps its place
+                by_code[code] = self._renamed(by_code[code], year)
             if by_code:
                 used.append(bundled)
             partial |= bundled.partial_levels - user_levels

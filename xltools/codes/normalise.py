@@ -5,7 +5,6 @@ can report it (`is_wellformed` tells the two apart). Standard library only (and 
 """
 from __future__ import annotations
 
-import math
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -14,12 +13,14 @@ from xltools.lazyre import lazy
 
 __all__ = [
     "normalise_code", "is_wellformed", "join_split_code", "infer_kind", "level_of", "parent_code",
-    "name_key", "names_match", "LEVELS", "KINDS",
+    "name_key", "names_match", "LEVELS", "KINDS", "KIND_NAMES",
 ]
 
 KINDS = ("func", "econ_dept", "econ_gov")
+KIND_NAMES = {"func": "支出功能分类", "econ_dept": "部门预算支出经济分类", "econ_gov": "政府预算支出经济分类"}
 LEVELS = {3: "类", 5: "款", 7: "项"}
 _LENGTHS = {"func": (3, 5, 7), "econ_dept": (3, 5), "econ_gov": (3, 5)}
+_INFINITIES = (float("inf"), float("-inf"))
 _KIND_OF = {(first, n): kind for first, kind in (("2", "func"), ("3", "econ_dept"), ("5", "econ_gov"))
             for n in _LENGTHS[kind]}     # (first digit, length) → kind
 
@@ -45,9 +46,9 @@ def normalise_code(value: object) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if math.isnan(value):
+        if value != value:           # NaN (math.isnan, without importing math on the check path)
             return None
-        if math.isinf(value):
+        if value in _INFINITIES:
             return str(value)
         if value.is_integer():
             return str(int(value))

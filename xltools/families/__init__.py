@@ -204,13 +204,23 @@ def _sheet(d: dict) -> SheetDecl:
 
 
 def load_family(path: Path) -> Family:
+    return _family_from(path, _read_declaration(path))
+
+
+def _read_declaration(path: Path) -> dict:
     try:
         data = load_toml(path)
-        data["sheets"] = tuple(_sheet(s) for s in data["sheets"])
-        fam = Family(**data, source=str(path))
+        data["family"]                  # the key a declaration is found by (KeyError: a broken file)
     except (ValueError, KeyError, TypeError) as e:  # tomllib.TOMLDecodeError is a ValueError
         raise BadDeclaration(f"模板族声明文件 {path.name} 格式有误：{e}", path=path) from None
-    return fam
+    return data
+
+
+def _family_from(path: Path, data: dict) -> Family:
+    try:
+        return Family(**{**data, "sheets": tuple(_sheet(s) for s in data["sheets"])}, source=str(path))
+    except (ValueError, KeyError, TypeError) as e:
+        raise BadDeclaration(f"模板族声明文件 {path.name} 格式有误：{e}", path=path) from None
 
 
 def _family_dirs() -> list[Path]:
@@ -221,16 +231,38 @@ def _family_dirs() -> list[Path]:
     return dirs
 
 
+def _toml_names(folder: Path) -> list[str]:
+    """The .toml files of a folder, sorted; none for a folder that cannot be listed. os.listdir, not Path.glob:
+    glob compiles a regular expression in every process."""
+    try:
+        return sorted(n for n in os.listdir(folder) if n.endswith(".toml"))
+    except OSError:
+        return []
+
+
+@lru_cache(maxsize=1)
+def _declarations() -> dict[str, tuple[Path, dict]]:
+    """family key → (its file, its content), a bureau's folder (XLTOOLS_FAMILIES) winning over the bundled one.
+    Every file is read (the key is inside it); a family's records are made when it is asked for (_family): a
+    workbook names its family, and the other's ~100 records would be made for nothing."""
+    out: dict[str, tuple[Path, dict]] = {}
+    for d in reversed(_family_dirs()):
+        for name in _toml_names(d):
+            if name != "frameworks.toml":
+                path = d / name
+                data = _read_declaration(path)
+                out[data["family"]] = (path, data)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _family(key: str) -> Family:
+    return _family_from(*_declarations()[key])
+
+
 @lru_cache(maxsize=1)
 def families() -> dict[str, Family]:
-    out: dict[str, Family] = {}
-    for d in reversed(_family_dirs()):
-        for p in sorted(d.glob("*.toml")):
-            if p.name == "frameworks.toml":
-                continue
-            fam = load_family(p)
-            out[fam.family] = fam
-    return out
+    return {key: _family(key) for key in _declarations()}
 
 
 FAMILY_ALIASES = {"部门预算公开": "dept_budget", "dept": "dept_budget", "项目绩效目标申报": "project_perf",
@@ -238,12 +270,11 @@ FAMILY_ALIASES = {"部门预算公开": "dept_budget", "dept": "dept_budget", "�
 
 
 def get_family(name: str) -> Family:
-    fams = families()
     key = FAMILY_ALIASES.get(name, name)
-    if key not in fams:
-        choices = "、".join(f"{k}（{f.title}）" for k, f in fams.items())
+    if key not in _declarations():
+        choices = "、".join(f"{k}（{f.title}）" for k, f in families().items())
         raise BadDeclaration(f"没有名为“{name}”的模板族。可选：{choices}。")
-    return fams[key]
+    return _family(key)
 
 
 @lru_cache(maxsize=1)
@@ -257,7 +288,12 @@ def framework_for_year(year: int | None) -> Framework:
     for entry in data["framework_by_year"]:
         if year is not None and year >= entry["from"]:
             key = entry["framework"]
-    fw = data["frameworks"][key]
+    return _framework(key)
+
+
+@lru_cache(maxsize=None)           # a handful of frameworks, each asked for by every indicator check
+def _framework(key: str) -> Framework:
+    fw = _frameworks_data()["frameworks"][key]
     return Framework(key, fw["title"], {k: tuple(v) for k, v in fw["levels"].items()},
                      tuple(fw["required_level1"]), tuple(fw["required_level2"]))
 

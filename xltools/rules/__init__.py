@@ -8,13 +8,13 @@ Families: S structure · C codes · T arithmetic inside a table · X between tab
 """
 from __future__ import annotations
 
-from xltools.record import record
+import os
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 
 from xltools.datafiles import load_toml
 from xltools.findings import Finding
+from xltools.record import record
 
 FAMILIES = {"S": "结构", "C": "科目编码", "T": "表内审核", "X": "表间审核", "I": "绩效指标", "N": "情况说明要素"}
 
@@ -60,17 +60,44 @@ def _nested_quotes(text: str) -> str:
     return text.replace("“", "‘").replace("”", "’")
 
 
+_HERE = os.path.dirname(__file__)
+
+
 @lru_cache(maxsize=1)
-def catalogue() -> dict[str, Rule]:
-    out: dict[str, Rule] = {}
-    for path in sorted(Path(__file__).parent.glob("catalogue*.toml")):
-        data = load_toml(path)
-        for code, spec in data.items():
+def _declarations() -> dict[str, dict]:
+    """code → its declaration in the catalogue*.toml files (os.listdir: Path.glob compiles a regex each process)."""
+    out: dict[str, dict] = {}
+    for name in sorted(os.listdir(_HERE)):
+        if not (name.startswith("catalogue") and name.endswith(".toml")):
+            continue
+        for code, spec in load_toml(os.path.join(_HERE, name)).items():
             if code in out:
-                raise RuntimeError(f"rule code {code} declared twice ({path.name})")
-            out[code] = Rule(code=code, **spec)
-    return dict(sorted(out.items()))
+                raise RuntimeError(f"rule code {code} declared twice ({name})")
+            out[code] = spec
+    return out
+
+
+@lru_cache(maxsize=None)
+def _family_declarations(letter: str) -> dict[str, dict]:
+    """The declarations of one family's file (catalogue_S.toml …): a check reads the files of its findings only."""
+    try:
+        return load_toml(os.path.join(_HERE, f"catalogue_{letter}.toml"))
+    except FileNotFoundError:
+        return {}
+
+
+_RULES: dict[str, Rule] = {}   # the Rule of each code asked for: a check makes findings of a few codes only
 
 
 def rule(code: str) -> Rule:
-    return catalogue()[code]
+    r = _RULES.get(code)
+    if r is None:
+        spec = _family_declarations(code[:1]).get(code) or _declarations()[code]   # else: in another file
+        r = _RULES[code] = Rule(code=code, **spec)
+    return r
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, Rule]:
+    """Every rule, by code."""
+    return {code: rule(code) for code in sorted(_declarations())}

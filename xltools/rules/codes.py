@@ -15,10 +15,9 @@ hold a dropdown choice ("2010301 行政运行") to be reduced to the code. Nothi
 from __future__ import annotations
 
 from decimal import Decimal
+from operator import attrgetter
 
-from xltools.codes.catalogue import KIND_NAMES, Entry, View, get_catalogue
-from xltools.codes.dropdown import split_code_cell
-from xltools.codes.normalise import infer_kind, level_of, name_key, names_match, parent_code
+from xltools.codes.normalise import KIND_NAMES, infer_kind, level_of, name_key, names_match, parent_code
 from xltools.families import TableDecl, get_family
 from xltools.findings import Finding
 from xltools.lazyre import lazy
@@ -26,6 +25,11 @@ from xltools.model import Book, Line, Table
 from xltools.record import record
 from xltools.rules import rule
 from xltools.rules.registry import check
+
+# the catalogue (xltools.codes.catalogue) is imported and read when a table needs it: a project book has none
+TYPE_CHECKING = False              # typing.TYPE_CHECKING without importing typing
+if TYPE_CHECKING:
+    from xltools.codes.catalogue import Catalogue, Entry, View
 
 CODED = ("func", "econ_dept")
 _ANCESTORS = {7: (5, 3), 5: (3,)}     # a code's 款 and 类 prefixes by its length (parent_code, repeated)
@@ -95,9 +99,9 @@ def _kind_text(code: str) -> str:
     return f"{KIND_NAMES[k]}{_LEVEL_WORD.get(level_of(code) or '', '')}"
 
 
-def _rename_note(code: str, typed: str, entry: Entry, year: int | None, cat=None) -> str:
+def _rename_note(code: str, typed: str, entry: Entry, year: int | None, cat: Catalogue) -> str:
     """Why a typed name differs when the 科目 was renamed: the former name, or the later one in an older book."""
-    for r in (cat or get_catalogue()).renames.get(code, ()):
+    for r in cat.renames.get(code, ()):
         if names_match(typed, r.former_name) and not names_match(typed, entry.name):
             return f"（“{typed}”是该科目的曾用名，{r.until_year + 1} 年起更名为“{r.current_name}”，请改用目录名称）"
         if names_match(typed, r.current_name) and year is not None and year <= r.until_year:
@@ -119,10 +123,18 @@ class _Checker:
     def __init__(self, book: Book) -> None:
         self.book = book
         self.year = book.year
-        self.cat = get_catalogue()
+        self._cat: Catalogue | None = None
         self.fam = get_family(book.family)
         self.out = CodeAnalysis()
         self._views: dict[str, View] = {}
+
+    @property
+    def cat(self) -> Catalogue:
+        if self._cat is None:
+            from xltools.codes.catalogue import get_catalogue
+
+            self._cat = get_catalogue()
+        return self._cat
 
     def view(self, kind: str) -> View:
         v = self._views.get(kind)
@@ -159,6 +171,8 @@ class _Checker:
                     self._missing_code(sheet, ln, typed, kind)
                 continue
             if not (code.isascii() and code.isdigit()):
+                from xltools.codes.dropdown import split_code_cell   # rare: imported when met
+
                 split = split_code_cell(ln.raw_code)
                 if split is None:
                     self.add("C001", sheet, _code_cell(ln), actual=ln.raw_code if isinstance(ln.raw_code, str)
@@ -283,9 +297,8 @@ class _Checker:
         if hit is not None and hit[0] is view:
             return hit[1]
         idx: dict[str, tuple[Entry, str | None]] = {}
-        for e in view.ordered:
-            if e.level != "类":
-                continue
+        # the 类 in code order (what view.ordered gives them in), without sorting every 款 and 项 too
+        for e in sorted((e for e in view.by_code.values() if e.level == "类"), key=attrgetter("code")):
             idx.setdefault(name_key(e.name), (e, None))
             for f in e.former_names:
                 idx.setdefault(name_key(f), (e, f))
