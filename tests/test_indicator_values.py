@@ -210,6 +210,12 @@ EXTRA_VALUES_EXPECTED: dict[tuple[str, str | None], dict] = {
     ("3万万人", None): E("number", None, "300000000", "人", mult=True),
     ("5万元/人", None): E("number", None, "5", "万元/人"),
     ("定性", None): E("text"),
+    # 万 in the value beside a money unit is part of the amount, counted in that unit (never 650000 万元)
+    ("65万", "万元"): E("number", None, "65", "万元", mult=True),
+    ("≤65万", "万元"): E("number", "<=", "65", "万元", mult=True),
+    ("2.5亿", "万元"): E("number", None, "25000", "万元", mult=True),
+    ("250万", "元"): E("number", None, "2500000", "元", mult=True),
+    ("250万", None): E("number", None, "2500000", None, mult=True),
 }
 
 # Every 指标性质 form the brief lists, and a few that must stay unreadable

@@ -191,24 +191,112 @@ def cell_of(fs, code):
 
 # ---------------------------------------------------------------------------------------------- framework
 
-def test_cost_under_output_in_a_101_year_is_one_error_on_its_row(make_book):
+def test_a_101_year_table_following_the_older_framework_is_one_warning(make_book):
+    """湘潭 2023 / 鄂州 2022: 成本指标 under 产出指标 throughout, as many provinces' templates still have it —
+    checked against the older framework, one I008 on the first such row (no I002, no I004 "成本指标 missing")."""
     rows = complete(2026)
     rows[3] = ind("产出指标", "成本指标", "培训费", "42", op="<=", unit="万元")
     fs = check(make_book, rows)
-    assert keys(fs) == {("I002", "error", TARGETS, "B10")}     # no I004 "成本指标 missing" on top
-    assert "“成本指标”是一级指标" in fs[0].message and "经济成本指标" in fs[0].message
+    assert keys(fs) == {("I008", "warning", TARGETS, "B10")}
+    assert fs[0].expected == "财预〔2021〕101号指标体系" and fs[0].actual == "原指标体系"
+    assert fs[0].message.startswith("本表按原指标体系填写（“成本指标”填在“产出指标”下），与本模板2026年度适用的财预〔2021〕101号指标体系不同")
+    assert "经济成本指标" in fs[0].message and "移到一级指标“成本指标”下" in fs[0].message
+
+
+def test_a_table_following_another_framework_must_meet_its_requirements(make_book):
+    rows = [r for r in complete(2026) if r["level1"] != "满意度指标"]
+    rows[3] = ind("产出指标", "成本指标", "培训费", "42", op="<=", unit="万元")
+    fs = check(make_book, rows)
+    assert keys(fs) == {("I008", "warning", TARGETS, "B10"), ("I004", "error", TARGETS, "A6")}
+    missing = next(f for f in fs if f.code == "I004")
+    assert missing.message.startswith("缺少一级指标“满意度指标”：本表所按的原指标体系要求")
+
+
+def test_a_101_year_table_without_any_cost_is_judged_by_101(make_book):
+    """No row shows another framework (seed 003): the applicable one decides, 成本指标 is missing."""
+    rows = [r for r in complete(2026) if r["level1"] != "成本指标"]
+    fs = check(make_book, rows)
+    assert keys(fs) == {("I004", "error", TARGETS, "A6")}
+    assert "2026年度适用的财预〔2021〕101号指标体系" in fs[0].message
+
+
+def test_a_table_mixing_the_frameworks_is_an_error(make_book):
+    rows = complete(2026) + [ind("产出指标", "成本指标", "场地费", "0", op="=", unit="万元")]
+    fs = check(make_book, rows)
+    assert keys(fs) == {("I002", "error", TARGETS, "B13")}
+    assert "“成本指标”是一级指标" in fs[0].message and "本表第10行已按该体系填写" in fs[0].message
 
 
 def test_cost_under_output_is_right_before_101(make_book):
     assert check(make_book, complete(2021), year=2021) == []
 
 
-def test_cost_as_level1_before_101_is_a_warning(make_book):
+def test_a_table_before_101_following_101_is_one_warning(make_book):
     rows = complete(2021)
     rows[3] = ind("成本指标", "经济成本指标", "培训费", "42", op="<=", unit="万元")
     fs = check(make_book, rows, year=2021)
-    assert keys(fs) == {("I001", "warning", TARGETS, "A10")}
-    assert "产出指标" in fs[0].message
+    assert keys(fs) == {("I008", "warning", TARGETS, "A10")}
+    assert "（“成本指标”作为一级指标）" in fs[0].message and "“产出指标”下的二级指标" in fs[0].message
+
+
+def test_a_table_before_101_mixing_the_frameworks_is_an_error(make_book):
+    rows = complete(2021) + [ind("成本指标", "经济成本指标", "场地费", "0", op="=", unit="万元")]
+    fs = check(make_book, rows, year=2021)
+    assert keys(fs) == {("I001", "error", TARGETS, "A13")}
+    assert "2021年度适用的原指标体系" in fs[0].message and "本表第10行已按该体系填写" in fs[0].message
+
+
+def test_level2_named_as_its_level1_is_a_warning(make_book):
+    rows = complete(2026)
+    rows[3] = ind("成本指标", "成本指标", "培训费", "42", op="<=", unit="万元")
+    fs = check(make_book, rows)
+    assert keys(fs) == {("I002", "warning", TARGETS, "B10")}
+    assert "与一级指标同名" in fs[0].message and "经济成本指标" in fs[0].message
+
+
+@pytest.fixture
+def bureau_frameworks(tmp_path, monkeypatch):
+    """A bureau's folder (XLTOOLS_FAMILIES) whose frameworks.toml sets the framework of a family by year."""
+    def write(text: str) -> None:
+        (tmp_path / "frameworks.toml").write_text(text, encoding="utf-8")
+        monkeypatch.setenv("XLTOOLS_FAMILIES", str(tmp_path))
+    return write
+
+
+OLDER_UNTIL_2024 = """
+[[framework_by_family]]
+family = "project_perf"
+from = 2022
+framework = "2019"
+[[framework_by_family]]
+family = "project_perf"
+from = 2024
+framework = "2021_101"
+"""
+
+
+def test_a_family_may_keep_the_older_framework(make_book, bureau_frameworks):
+    from xltools.indicators.frameworks import applicable
+
+    bureau_frameworks(OLDER_UNTIL_2024)
+    assert [applicable("project_perf", y).key for y in (2021, 2023, 2024)] == ["2019", "2019", "2021_101"]
+    assert applicable("dept_budget", 2023).key == "2021_101"       # other families: the year decides
+    old = complete(2023)
+    old[3] = ind("产出指标", "成本指标", "培训费", "42", op="<=", unit="万元")
+    assert check(make_book, old, year=2023) == []
+    assert check(make_book, [r for r in complete(2023) if r["level1"] != "成本指标"], year=2023) == []
+    fs = check(make_book, complete(2024), year=2023)     # a 101号 table where the family keeps the older one
+    assert keys(fs) == {("I008", "warning", TARGETS, "A10")}
+    assert "与本模板2023年度适用的原指标体系不同" in fs[0].message
+
+
+def test_a_family_setting_naming_no_framework_is_a_bad_declaration(bureau_frameworks):
+    from xltools.errors import BadDeclaration
+    from xltools.indicators.frameworks import applicable
+
+    bureau_frameworks('[[framework_by_family]]\nfamily = "project_perf"\nfrom = 2022\nframework = "2030"\n')
+    with pytest.raises(BadDeclaration, match="2030"):
+        applicable("project_perf", 2023)
 
 
 @pytest.mark.parametrize("level1, level2", [
@@ -404,6 +492,19 @@ def test_quantitative_without_comparison(make_book):
     assert keys(fs) == {("I021", "warning", TARGETS, "D13")}
 
 
+def test_messages_show_the_value_as_typed(make_book):
+    """湘潭 2023: "250万" typed with no 指标性质 and no unit was shown as 目标“2500000”."""
+    fs = check(make_book, with_row(ind("产出指标", "数量指标", "清运量", "250万", op="", unit="")))
+    assert keys(fs) == {("I021", "warning", TARGETS, "D13"), ("I011", "warning", TARGETS, "F13")}
+    assert all("2500000" not in f.message for f in fs)
+    assert "目标“250万”的方向不明" in next(f.message for f in fs if f.code == "I021")
+    fs = check(make_book, with_row(ind("产出指标", "数量指标", "邮寄量", "220", op="", unit="件")))
+    assert "目标“220 件”" in fs[0].message
+    fs = check(make_book, with_row(ind("产出指标", "数量指标", "办件量", "19万件、≥95%", op="", unit="")))
+    compound = next(f for f in fs if f.code == "I022")
+    assert "（19万件；≥95%）" in compound.message and "190000" not in compound.message
+
+
 def test_comparison_inside_the_value_is_enough(make_book):
     assert check(make_book, with_row(ind("产出指标", "数量指标", "邮寄量", "≥220", op="", unit="件"))) == []
 
@@ -475,6 +576,28 @@ def test_social_cost_is_no_project_money(make_book):
     assert check(make_book, rows) == []
 
 
+def test_cost_typed_with_wan_beside_its_money_unit(make_book):
+    """"42万" with 度量单位 万元 is 42 万元 (reported as a value carrying 万), not 420000 万元 over the funds."""
+    fs = check(make_book, with_costs(("42万", "万元")))
+    assert keys(fs) == {("I012", "warning", TARGETS, "E12")}
+    assert "已按 42 万元 读取" in fs[0].message
+
+
+def test_cost_messages_show_the_amounts_as_typed(make_book):
+    fs = check(make_book, with_costs(("30万", "元"), ("20万", "元")))
+    total = next(f for f in fs if f.code == "I031")
+    assert total.message.startswith("成本指标合计为 50 万元（30万 元 + 20万 元），与项目资金总额 42 万元 不一致")
+    fs = check(make_book, with_costs(("650万", "元")), funds="65")
+    over = next(f for f in fs if f.code == "I030")
+    assert over.message == "成本指标“成本0”为 650万 元，超过项目资金总额 65 万元。"
+
+
+def test_cost_without_a_unit_says_it_cannot_be_compared(make_book):
+    fs = check(make_book, with_costs(("42万", "")))
+    assert keys(fs) == {("I011", "warning", TARGETS, "F12")}
+    assert "指标值为 42万，但未填写度量单位；成本指标的金额请写明单位" in fs[0].message
+
+
 def test_older_framework_cost(make_book):
     assert check(make_book, with_costs(("420000", "元"), year=2021), year=2021) == []
     fs = check(make_book, with_costs(("650000", "万元"), year=2021), year=2021, funds="65")
@@ -493,6 +616,14 @@ def test_duplicate_level3_names(make_book):
 def test_missing_scoring(make_book):
     fs = check(make_book, with_row(ind("产出指标", "质量指标", "验收合格率", "95", scoring="")))
     assert keys(fs) == {("I041", "warning", TARGETS, "H13")}
+    assert fs[0].message == "三级指标“验收合格率”未填写评（扣）分标准。"
+
+
+def test_scoring_column_left_empty_throughout_is_one_finding(make_book):
+    """A table typed from a form without the column (湘潭, 鄂州): one finding on the header, not one a row."""
+    fs = check(make_book, [dict(r, scoring="") for r in complete()])
+    assert keys(fs) == {("I041", "warning", TARGETS, "H6")}
+    assert fs[0].message == "本表全部 6 项三级指标都未填写评（扣）分标准。"
 
 
 # ------------------------------------------------------------------------ the dept family (seed 001 layouts)
@@ -575,7 +706,7 @@ def test_dept_project_framework_2026(make_book):
     d["year"] = 2026
     d["forms"]["unit_info"]["year"] = 2026
     fs = dept_ifindings(make_book, d, "项目")
-    assert keys(fs) == {("I002", "error", "项目1-测试项目", "B14")}
+    assert keys(fs) == {("I008", "warning", "项目1-测试项目", "B14")}
 
 
 # ---------------------------------------------------------------------------------------------- rows.py

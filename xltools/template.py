@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from xltools import __version__
-from xltools.families import Column, Family, SheetDecl, TableDecl, dropdown_lists, framework_for_year
+from xltools.families import Column, Family, SheetDecl, TableDecl, dropdown_lists
 from xltools.parse import META_SHEET
 
 LISTS_SHEET = "_lists"
@@ -408,7 +408,9 @@ class Builder:
         cols = list(ind.columns)
         top = r
         r = self._header_band(ws, r, cols)
-        fw = framework_for_year(self.year)
+        from xltools.indicators.frameworks import applicable
+
+        fw = applicable(self.fam.family, self.year)
         rows = rows or [{} for _ in range(ind.min_rows)]
         first = r
         for row in rows:

@@ -505,6 +505,10 @@ def _parse_number(s: str, raw: str, arg_unit: str | None) -> IndicatorValue | No
             unit_out = base or None
         else:
             unit_out = arg_unit
+            if multiplied and arg_unit in MONEY_UNITS:
+                # the 万 of the value is part of the amount, the money unit says in what it is counted:
+                # "65万" beside 万元 → 65 万元 (not 650000 万元); "250万" beside 元 → 2500000 元
+                number = _canon(number.scaleb(-Decimal(MONEY_UNITS[arg_unit]).adjusted()))
     kind = "percent" if (percent or unit_out == "%") else "number"
     return IndicatorValue(
         raw=raw, kind=kind, op=op, number=number, unit=unit_out, subject=subject_clean,

@@ -2,25 +2,29 @@
 
 Rows of every layout arrive as IndicatorRecords (xltools.indicators.rows): canonical level names, the comparison
 from the 指标性质 column or from inside the value, the value read against the unit column. The checks:
-- framework (I001–I003, I007): 一级/二级 against the framework of the budget year (framework_for_year);
-- coverage (I004–I006): the required 一级 and 二级 each have at least one 三级;
+- framework (I001–I003, I007, I008): 一级/二级 against the framework the table is checked against
+  (xltools.indicators.frameworks): the one its family uses for the budget year (the family's own choice, else
+  the year's), or another recognised one the table follows consistently — then one I008 names it;
+- coverage (I004–I006): the required 一级 and 二级 of that framework each have at least one 三级;
 - values (I009–I022): what a target says — numbers, units, 万, percent ranges, satisfaction, comparisons;
 - cost (I030–I031): money-valued 成本 indicators against the project's 资金总额;
 - hygiene (I040–I043): duplicates, 评（扣）分标准, the 整体绩效目标表 权重 total.
 
 Each finding sits on the indicator's own row, in the column to fix; table-wide findings (a missing 一级/二级,
-the 权重 total) on the table's header cell. One mistake is reported once: a 成本指标 misplaced under 产出指标 in
-a 101号 year is an I002 on its row, not also an I004 "missing 成本指标"; a level name is judged once per table.
+the 权重 total) on the table's header cell. One mistake is reported once: a 成本指标 under 产出指标 in a 101号
+year is one I008 for a table that follows the older framework throughout, one I002 on its row for a table that
+also has a 成本指标 一级 — never also an I004 "missing 成本指标"; a level name is judged once per table.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, DecimalException
 
-from xltools.families import Framework, framework_for_year
+from xltools.families import Framework
 from xltools.findings import Finding
+from xltools.indicators.frameworks import Judgement, applicable, judge, recognised
 from xltools.indicators.rows import IndicatorRecord, IndicatorSet, indicator_sets, name_key
-from xltools.indicators.values import MONEY_UNITS, IndicatorValue, format_value, is_placeholder, parse_value
+from xltools.indicators.values import MONEY_UNITS, IndicatorValue, is_placeholder, parse_value
 from xltools.indicators.values import to_yuan as _to_yuan
 from xltools.lazyre import lazy
 from xltools.model import Book
@@ -82,15 +86,8 @@ def _parent(fw: Framework, level2: str) -> str | None:
 
 
 def _other_frameworks(fw: Framework) -> list[Framework]:
-    """The frameworks of the other eras in frameworks.toml (for the hints: "成本指标 is a 一级 from 2022")."""
-    from xltools.families import _frameworks_data   # xltools.families has no public list of frameworks yet
-
-    out: list[Framework] = []
-    for entry in _frameworks_data().get("framework_by_year", ()):
-        other = framework_for_year(entry["from"])
-        if other.key != fw.key and all(o.key != other.key for o in out):
-            out.append(other)
-    return out
+    """The other frameworks of frameworks.toml (for the hints: "成本指标 is a 一级 from 2022")."""
+    return [o for o in recognised() if o.key != fw.key]
 
 
 def _choices(names: Iterable[str]) -> str:
@@ -98,52 +95,112 @@ def _choices(names: Iterable[str]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- framework
+def _judgement(book: Book, s: IndicatorSet) -> Judgement:
+    """The framework a table is checked against (xltools.indicators.frameworks): the one its family uses for the
+    budget year, or another recognised one the table follows consistently."""
+    return judge([(r.level1, r.level2) for r in s.records], applicable(book.family, book.year))
+
+
+def _basis(book: Book, j: Judgement) -> str:
+    """That framework in words: 2023年度适用的财预〔2021〕101号指标体系 / 本表所按的原指标体系."""
+    if j.follows:
+        return f"本表所按的{_fw_name(j.framework)}"
+    return f"{_year(book)}年度适用的{_fw_name(j.framework)}"
+
+
+def _mixed_notes(s: IndicatorSet, j: Judgement) -> dict[int, str]:
+    """For a table mixing two frameworks: sheet row → the note for each row of the other framework."""
+    if j.mixed_with is None:
+        return {}
+    first = s.records[j.against[0]].row
+    note = f"；本表第{first}行已按该体系填写，同一张表只能用一种指标体系"
+    return {s.records[i].row: note for i in j.evidence}
+
+
 @check("indicators_framework")
 def framework(book: Book) -> Iterator[Finding]:
-    fw = framework_for_year(book.year)
-    others = _other_frameworks(fw)
-    all_level2 = {l2: l1 for f in (fw, *others) for l1, l2s in f.levels.items() for l2 in l2s}
     for s in _levels_sets(book):
+        j = _judgement(book, s)
+        fw = j.framework
+        others = _other_frameworks(fw)
+        all_level2 = {l2: l1 for f in (fw, *others) for l1, l2s in f.levels.items() for l2 in l2s}
+        if j.follows:
+            yield _follows(book, j, s.records[j.evidence[0]])
+        mixed = _mixed_notes(s, j)
         seen1: set[str] = set()
         seen2: set[tuple[str, str]] = set()
         for rec in s.records:
-            yield from _level1(book, fw, others, all_level2, rec, seen1)
+            yield from _level1(book, j, others, all_level2, rec, seen1, mixed)
             if rec.level1 in fw.levels and "level2" in s.table.columns:
-                yield from _level2(book, fw, others, rec, seen2)
+                yield from _level2(book, j, others, rec, seen2, mixed)
             if rec.level1 == "效益指标" and "满意度" in rec.name and "不满意" not in rec.name:
                 yield rule("I003").finding(rec.sheet, rec.cell("name"), actual=rec.name, name=_name(rec),
                                            level1=rec.level1, level2=rec.level2 or "")
 
 
-def _level1(book, fw: Framework, others, all_level2, rec: IndicatorRecord, seen: set[str]) -> Iterator[Finding]:
+def _follows(book: Book, j: Judgement, rec: IndicatorRecord) -> Finding:
+    """I008 on the first row showing the framework the table follows instead of the applicable one."""
+    a, l1, l2 = j.applicable, rec.level1, rec.level2
+    if l1 in a.levels:       # the 二级 sits elsewhere in the applicable framework: 成本指标 under 产出指标
+        cell, evidence = rec.cell("level2"), f"“{l2}”填在“{l1}”下"
+        parent = _parent(a, l2)
+        if l2 in a.levels:
+            below = a.levels[l2]
+            how = f"该体系中“{l2}”是一级指标" + (f"，下设{_choices(below)}" if below else "")
+            fix = f"将这些三级指标移到一级指标“{l2}”下"
+        elif parent is not None:
+            how, fix = f"该体系中“{l2}”在“{parent}”下", f"将这些三级指标移到一级指标“{parent}”下"
+        else:
+            how, fix = f"该体系中“{l1}”下没有“{l2}”", f"按该体系调整“{l1}”下的二级指标"
+    else:                    # a 一级 the applicable framework lacks: 成本指标 as a 一级 before 101号
+        cell, evidence = rec.cell("level1"), f"“{l1}”作为一级指标"
+        parent = _parent(a, l1)
+        if parent is not None:
+            how = f"该体系中“{l1}”是“{parent}”下的二级指标"
+            fix = f"将一级指标“{l1}”下的三级指标改填在一级指标“{parent}”、二级指标“{l1}”下"
+        else:
+            how, fix = f"该体系中没有一级指标“{l1}”", "按该体系调整一级指标"
+    return rule("I008").finding(rec.sheet, cell, expected=_fw_name(a), actual=_fw_name(j.framework),
+                                followed=_fw_name(j.framework), framework=_fw_name(a), year=_year(book),
+                                evidence=evidence, how=how, fix=fix)
+
+
+def _level1(book, j: Judgement, others, all_level2, rec: IndicatorRecord, seen: set[str],
+            mixed: dict[int, str]) -> Iterator[Finding]:
+    fw = j.framework
     l1 = rec.level1
     if l1 in fw.levels or l1 in seen:
         return
     seen.add(l1)
-    year, name = _year(book), _fw_name(fw)
+    basis = _basis(book, j)
     expected = _choices(fw.levels)
     if not l1:
-        yield rule("I001").finding(rec.sheet, rec.cell("level1"), actual="（空）", year=year, framework=name,
+        yield rule("I001").finding(rec.sheet, rec.cell("level1"), actual="（空）", basis=basis,
                                    hint=f"未填写一级指标，应为 {expected} 之一")
         return
     other = next((o for o in others if l1 in o.levels), None)
     if other is not None:
-        # a level of another era's framework (成本指标 as 一级 in a year before 101号): readable, so a warning
         parent = _parent(fw, l1)
         where = f"该体系中“{l1}”是“{parent}”下的二级指标" if parent else f"该体系中没有“{l1}”"
+        if rec.row in mixed:   # the table also has rows of the applicable framework: it mixes the two
+            yield rule("I001").finding(rec.sheet, rec.cell("level1"), actual=rec.level1_raw or l1, basis=basis,
+                                       hint=where + mixed[rec.row])
+            return
+        # a level of another framework on a row that does not fit it either: readable, so a warning
         yield rule("I001").finding(rec.sheet, rec.cell("level1"), actual=rec.level1_raw or l1, severity="warning",
-                                   year=year, framework=name,
+                                   basis=basis,
                                    hint=f"{where}（“{l1}”作一级指标是{_fw_name(other)}的写法），请确认本年度适用的指标体系")
         return
     if l1 in all_level2:
         hint = f"“{l1}”是“{all_level2[l1]}”下的二级指标，一级指标应为 {expected} 之一"
     else:
         hint = f"一级指标应为 {expected} 之一"
-    yield rule("I001").finding(rec.sheet, rec.cell("level1"), actual=rec.level1_raw or l1, year=year,
-                               framework=name, hint=hint)
+    yield rule("I001").finding(rec.sheet, rec.cell("level1"), actual=rec.level1_raw or l1, basis=basis, hint=hint)
 
 
-def _level2(book, fw: Framework, others, rec: IndicatorRecord, seen: set[tuple[str, str]]) -> Iterator[Finding]:
+def _level2(book, j: Judgement, others, rec: IndicatorRecord, seen: set[tuple[str, str]],
+            mixed: dict[int, str]) -> Iterator[Finding]:
+    fw = j.framework
     l1, l2 = rec.level1, rec.level2
     allowed = fw.levels[l1]
     if l2 in allowed or (l1, l2) in seen:
@@ -153,23 +210,29 @@ def _level2(book, fw: Framework, others, rec: IndicatorRecord, seen: set[tuple[s
         yield rule("I007").finding(rec.sheet, rec.cell("level2"), name=_name(rec), level1=l1,
                                    choices=_choices(allowed))
         return
-    year, name = _year(book), _fw_name(fw)
+    basis = _basis(book, j)
+    note = mixed.get(rec.row, "")
+    if l2 == l1:             # 成本指标 / 成本指标: the 二级 not chosen
+        yield rule("I002").finding(
+            rec.sheet, rec.cell("level2"), actual=rec.level2_raw or l2, level1=l1, severity="warning",
+            hint=f"与一级指标同名，“{l1}”下的二级指标应为 {_choices(allowed)} 之一")
+        return
     parent = _parent(fw, l2)
     if parent is not None:
         yield rule("I002").finding(rec.sheet, rec.cell("level2"), actual=rec.level2_raw or l2, level1=l1,
                                    hint=f"不属于该一级指标，应放在一级指标“{parent}”下")
         return
-    if l2 in fw.levels:   # a 一级 used as a 二级: 成本指标 under 产出指标 in a 101号 year
+    if l2 in fw.levels:   # a 一级 used as a 二级: 成本指标 under 产出指标 in a table mixing the frameworks
         below = fw.levels[l2]
         yield rule("I002").finding(
             rec.sheet, rec.cell("level2"), actual=rec.level2_raw or l2, level1=l1,
-            hint=(f"不符合{year}年度适用的{name}：“{l2}”是一级指标，其下分 {_choices(below)}，"
-                  f"请将这些三级指标移到一级指标“{l2}”下"))
+            hint=(f"不符合{basis}：“{l2}”是一级指标，其下分 {_choices(below)}，"
+                  f"请将这些三级指标移到一级指标“{l2}”下{note}"))
         return
     if any(l2 in lv for o in others for lv in o.levels.values()):
         yield rule("I002").finding(
             rec.sheet, rec.cell("level2"), actual=rec.level2_raw or l2, level1=l1,
-            hint=f"不在{year}年度适用的{name}中，“{l1}”下的二级指标应为 {_choices(allowed)} 之一")
+            hint=f"不在{basis}中，“{l1}”下的二级指标应为 {_choices(allowed)} 之一{note}")
         return
     yield rule("I002").finding(
         rec.sheet, rec.cell("level2"), actual=rec.level2_raw or l2, level1=l1, severity="warning",
@@ -179,14 +242,15 @@ def _level2(book, fw: Framework, others, rec: IndicatorRecord, seen: set[tuple[s
 # ----------------------------------------------------------------------------------------------- coverage
 @check("indicators_coverage")
 def coverage(book: Book) -> Iterator[Finding]:
-    fw = framework_for_year(book.year)
-    year, name = _year(book), _fw_name(fw)
     for s in indicator_sets(book):
         if not s.records:
             yield rule("I006").finding(s.sheet, s.header_cell("name"))
             continue
         if s.layout != "levels" or "level1" not in s.table.columns:
             continue
+        j = _judgement(book, s)
+        fw = j.framework
+        basis = _basis(book, j)
         level1s = {r.level1 for r in s.records}
         level2s = {r.level2 for r in s.records}
         pairs = {(r.level1, r.level2) for r in s.records}
@@ -205,7 +269,7 @@ def coverage(book: Book) -> Iterator[Finding]:
                 was = next((_parent(o, l1) for o in others if _parent(o, l1)), None)
                 hint = (f"（该体系中“{l1}”是一级指标，下设{_choices(below)}"
                         + (f"，不再是“{was}”下的二级指标" if was else "") + "）")
-            yield rule("I004").finding(s.sheet, cell, expected=l1, level1=l1, year=year, framework=name, hint=hint)
+            yield rule("I004").finding(s.sheet, cell, expected=l1, level1=l1, basis=basis, hint=hint)
         for l2 in fw.required_level2:
             parent = _parent(fw, l2)
             if parent is None or parent not in level1s or (parent, l2) in pairs or l2 in level2s:
@@ -271,11 +335,21 @@ def _percent_findings(rec: IndicatorRecord, v: IndicatorValue, op: str | None, o
 
 
 def _shown(rec: IndicatorRecord) -> str:
-    """The value as typed, with the unit column beside it when the value has none ("90" + "%" → "90%")."""
+    """The value as typed, with the unit column beside it when the value has none ("90" + "%" → "90%");
+    never the number as read ("250万" stays "250万", not 2500000)."""
     raw = rec.value.raw.strip()
     if rec.unit and rec.value_text_unit is None and rec.value.kind in ("number", "percent"):
         return f"{raw}%" if rec.value.kind == "percent" else f"{raw} {rec.unit}"
     return raw
+
+
+def _typed(rec: IndicatorRecord, v: IndicatorValue) -> str:
+    """One amount of a row as typed: the whole value (_shown), or a part of a compound one with the unit column
+    beside it when the part has no unit of its own."""
+    if v is rec.value:
+        return _shown(rec)
+    raw = v.raw.strip()
+    return f"{raw} {rec.unit}" if (rec.unit and not v.unit_in_value and v.kind == "number") else raw
 
 
 def _reading(v: IndicatorValue) -> str:
@@ -307,7 +381,7 @@ def _value_findings(rec: IndicatorRecord) -> Iterator[Finding]:
     if rec.attribute == "定量" and not _measurable(v):
         yield rule("I010").finding(rec.sheet, rec.cell("value"), actual=raw, name=_name(rec))
     if v.kind == "compound":
-        parts = "；".join(format_value(p) for p in v.parts)
+        parts = "；".join(p.raw for p in v.parts)       # each part as typed ("19万件", never "190000件")
         yield rule("I022").finding(rec.sheet, rec.cell("value"), actual=raw, count=len(v.parts), parts=parts)
         for p in v.parts:
             yield from _percent_findings(rec, p, p.op, rec.cell("value"))
@@ -318,7 +392,7 @@ def _value_findings(rec: IndicatorRecord) -> Iterator[Finding]:
         yield from _unit_findings(rec)
     if (rec.has("op") and comp is not None and comp.readable and comp.op is None and v.op is None
             and v.kind in ("number", "percent") and rec.quantitative and not qualitative):
-        yield rule("I021").finding(rec.sheet, rec.cell("op"), actual=_target_text(None, v), name=_name(rec))
+        yield rule("I021").finding(rec.sheet, rec.cell("op"), actual=_shown(rec), name=_name(rec))
     yield from _percent_findings(rec, v, rec.op, rec.op_cell)
 
 
@@ -326,7 +400,8 @@ def _unit_findings(rec: IndicatorRecord) -> Iterator[Finding]:
     v, raw = rec.value, rec.value.raw.strip()
     if rec.unit is None:
         if v.kind in ("number", "ratio") and v.unit is None and rec.quantitative and rec.op != "qualitative":
-            yield rule("I011").finding(rec.sheet, rec.cell("unit"), actual=raw, name=_name(rec))
+            hint = "；成本指标的金额请写明单位（元或万元），才能与项目资金总额核对" if _is_project_cost(rec) else ""
+            yield rule("I011").finding(rec.sheet, rec.cell("unit"), actual=raw, name=_name(rec), hint=hint)
         return
     if rec.value_text_unit is None and not rec.value_multiplier:
         return
@@ -399,8 +474,8 @@ def cost(book: Book) -> Iterator[Finding]:
                 over = True
                 yield rule("I030").finding(
                     rec.sheet, rec.cell("value"), expected=funds, actual=_in_unit(yuan, funds_unit),
-                    name=_name(rec), act=_money_text(m.number, m.unit), exp=exp,
-                    hint=_mixup_hint(m.number, m.unit, funds_yuan, funds_unit))
+                    name=_name(rec), act=_typed(rec, m), exp=exp,
+                    hint="" if m.multiplier_applied else _mixup_hint(m.number, m.unit, funds_yuan, funds_unit))
         if over:
             continue
         amounts = [_money(r.value) for r in costs]
@@ -417,19 +492,27 @@ def cost(book: Book) -> Iterator[Finding]:
         diff_yuan = total_yuan - funds_yuan
         tol = Decimal(1) if funds_unit == "元" else Decimal(MONEY_UNITS[funds_unit]) / 100
         hint, severity = "", "error"
+        # an amount typed with 万 ("250万" beside 元) is read as 2500000 元: the message shows what was typed
+        multiplied = any(a[0].multiplier_applied for a in amounts)
         if abs(diff_yuan) <= tol:
             hint, severity = "（尾差，请核对四舍五入）", "warning"
         else:
-            alt = next((u for u in MIXUP_UNITS if u != unit and to_yuan(total, u) == funds_yuan), None)
+            alt = None if multiplied else next(
+                (u for u in MIXUP_UNITS if u != unit and to_yuan(total, u) == funds_yuan), None)
             if alt is not None:
                 hint = f"；各成本指标的单位可能应为“{alt}”（{_plain(total)} {alt} 与资金总额一致）"
             elif diff_yuan < 0:
                 hint, severity = "，成本指标可能未列全", "warning"
-        parts = " + ".join(_plain(a[0].number) for a in amounts) + f" {unit}"
+        if multiplied:
+            parts = " + ".join(_typed(r, a[0]) for r, a in zip(costs, amounts))
+            act = _money_text(_in_unit(total_yuan, funds_unit), funds_unit)
+        else:
+            parts = " + ".join(_plain(a[0].number) for a in amounts) + f" {unit}"
+            act = _money_text(total, unit)
         first = costs[0]
         yield rule("I031").finding(
             first.sheet, first.cell("value"), expected=funds, actual=_in_unit(total_yuan, funds_unit),
-            severity=severity, act=_money_text(total, unit), exp=exp, parts=parts,
+            severity=severity, act=act, exp=exp, parts=parts,
             diff=_money_text(_in_unit(abs(diff_yuan), funds_unit), funds_unit), hint=hint)
 
 
@@ -453,6 +536,7 @@ def _mixup_hint(number: Decimal, unit: str | None, funds_yuan: Decimal, funds_un
 def hygiene(book: Book) -> Iterator[Finding]:
     for s in indicator_sets(book):
         seen: dict[str, int] = {}
+        unscored: list[IndicatorRecord] = []
         for rec in s.records:
             key = name_key(rec.name)
             if key:
@@ -462,7 +546,16 @@ def hygiene(book: Book) -> Iterator[Finding]:
                 else:
                     seen[key] = rec.row
             if rec.has("scoring") and is_placeholder(rec.scoring):
-                yield rule("I041").finding(rec.sheet, rec.cell("scoring"), name=_name(rec))
+                unscored.append(rec)
+        if len(unscored) > 1 and len(unscored) == len(s.records):
+            # the column left empty throughout (the locality's own form has none): one finding, not one a row
+            subject = f"本表全部 {len(unscored)} 项三级指标都"
+            yield rule("I041").finding(s.sheet, s.header_cell("scoring"), subject=subject)
+        else:
+            for rec in unscored:
+                name = _name(rec).replace("“", "‘").replace("”", "’")
+                subject = f"三级指标“{name}”" if rec.name else f"{name}的三级指标"
+                yield rule("I041").finding(rec.sheet, rec.cell("scoring"), subject=subject)
         if "weight" in s.table.columns:
             yield from _weights(s)
 
