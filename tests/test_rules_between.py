@@ -81,7 +81,7 @@ def test_seed001_after_recalc(dept_book, tmp_path):
     # and 机关运行经费 68.2 against the recomputed 公用经费 68.19 (提示 only)
     assert rows(f for f in report if f.code.startswith("X")) == {
         ("X003", "warning", GPB, "D5", D("494.82"), D("494.83")),
-        ("X011", "info", "单位信息", "C35", D("68.19"), D("68.2")),
+        ("X011", "info", "单位信息", "C38", D("68.19"), D("68.2")),
     }
 
 
@@ -215,7 +215,7 @@ def test_admin_cost_is_info(make_book):
     d = clean_data()
     d["forms"]["unit_info"]["admin_cost"] = "70"
     fs = [f for f in xs(make_book, d) if f.code == "X011"]
-    assert rows(fs) == {("X011", "info", "单位信息", "C35", D("68.20"), D("70"))}
+    assert rows(fs) == {("X011", "info", "单位信息", "C38", D("68.20"), D("70"))}
     d["forms"]["unit_info"]["unit_type"] = "事业单位"
     assert not [f for f in xs(make_book, d) if f.code == "X011"]
 

@@ -15,9 +15,10 @@ from decimal import Decimal
 
 from xltools.families import Family, TableDecl, get_family
 from xltools.findings import Finding
+from xltools.lazyre import lazy
 from xltools.model import Book, Form, IndicatorTable, Line, Table
 from xltools.narrative.numbers import (ZERO, Amount, Change, Missing, clean_reason, clean_sentence, fmt_number,
-                                       fmt_plain, md_cell, md_escape)
+                                       fmt_plain, md_cell, md_escape, quantize)
 from xltools.text import label_key
 
 # the order the published 部门预算公开 prints its tables in (附件1 …)
@@ -33,6 +34,10 @@ SANGONG_ITEMS = (  # (table column, narrative label, prior-year input)
 )
 PROCUREMENT_ITEMS = (("货物类", "goods", "procurement_goods", "货物"), ("工程类", "works", "procurement_works", "工程"),
                      ("服务类", "services", "procurement_services", "服务"))
+# the money a purchase is paid from: (words in the sentence, columns of 政府采购预算明细表)
+PROCUREMENT_SOURCES = (("一般公共预算拨款", ("gpb",)), ("政府性基金预算拨款", ("fund",)), ("国有资本经营预算拨款", ("soe",)),
+                       ("事业收入", ("biz_nonedu", "biz_edu")), ("事业单位经营收入", ("operating",)),
+                       ("其他收入", ("other",)), ("用事业基金弥补收支差额", ("reserve",)), ("上年结转", ("carryover",)))
 NONE_WORDS = {"无", "没有", "否", "0", "无安排", "不涉及"}
 
 
@@ -180,7 +185,7 @@ class Context:
             seen.add(m.place)
             if not include_required and (m.sheet, m.cell) in self._required:
                 continue
-            params = {"label": m.label, "item": "", "change": "", **m.params}
+            params = {"label": m.label, "item": "", "change": "", "note": "", **m.params}
             out.append(rule(m.code).finding(m.sheet, m.cell, **params))
         return out + self.extra
 
@@ -265,6 +270,11 @@ def _total_line(lines: list[Line], labels=()) -> Line | None:
             if label_key(ln.label) == k:
                 return ln
     return totals[0] if totals and not keys else None
+
+
+def _same(a, b) -> bool:
+    """Two amounts that print the same (False when either is a Missing marker)."""
+    return isinstance(a, Amount) and isinstance(b, Amount) and quantize(a.value) == quantize(b.value)
 
 
 def _name(ln: Line) -> str:
@@ -440,7 +450,10 @@ def dept_context(ctx: Context) -> dict:
         functions=ctx.text(info, "functions"),
         n_departments=ctx.integer(info, "n_departments"),
         n_subordinate=subs or 0,
-        subordinate_units=md_escape(info.get("subordinate_units") or ""),
+        subordinate_units=md_escape(clean_sentence(str(info.get("subordinate_units") or ""))),
+        # "2个下属事业单位：甲、乙" (a list after a colon); one unit reads as the seed prints it, "1个下属事业单位甲"
+        subordinate_sep=("：" if info.get("subordinate_units") and ((isinstance(subs, int) and subs > 1) or any(
+            x in str(info.get("subordinate_units")) for x in "、，,；;")) else ""),
         staff=ctx.integer(info, "staff"),
         retired=info.get("retired"),
         dispatched=info.get("dispatched"),
@@ -470,35 +483,9 @@ def dept_context(ctx: Context) -> dict:
 
     dept_lines = _lines(book, "expense_dept")
     gpb_lines = _lines(book, "expense_gpb")
-    func_lines = dept_lines if dept_lines and _lei(dept_lines) else gpb_lines
     exp_lines = _lines(book, "summary_dept_expense")
-    if func_lines is None and exp_lines is None:
-        expense_total = table_missing("expense_dept", "支出预算")
-    elif exp_lines is not None and _total_line(exp_lines, ("支出总计", "本年支出合计")) is not None \
-            and _total_line(exp_lines, ("支出总计", "本年支出合计")).amount("amount") is not None:
-        expense_total = A(_total_line(exp_lines, ("支出总计", "本年支出合计")).amount("amount"))
-    elif func_lines:
-        expense_total = A(_sum(_lei(func_lines), "total"))
-    else:
-        expense_total = A(0)
-    lei = _lei(func_lines or [])
-    by_func = [View(code=ln.code, name=md_escape(_name(ln)), amount=A(ln.amount("total")),
-                    share=A(ln.amount("total")).share_of(expense_total) if isinstance(expense_total, Amount) else "")
-               for ln in lei if ln.amount("total")]
-    if func_lines is None:
-        d_basic = d_project = table_missing("expense_dept", "基本支出和项目支出")
-    else:
-        d_basic, d_project = A(_sum(lei, "basic")), A(_sum(lei, "project"))
-    expense_change = Change(expense_total, prior("prior_expense", "支出预算"), base)
-    p_basic = prior("prior_basic", "基本支出")
-    p_project = prior("prior_project", "项目支出")
-    d_basic_change, d_project_change = Change(d_basic, p_basic, base), Change(d_project, p_project, base)
-    drivers = [f"{label}预算{c.phrase}" for label, c in (("基本支出", d_basic_change), ("项目支出", d_project_change))
-               if c.changed or c.missing]
-    expense = View(total=expense_total, by_func=by_func, change=expense_change, basic=d_basic, project=d_project,
-                   basic_change=d_basic_change, project_change=d_project_change, drivers=drivers)
 
-    # -- 三、部门预算情况说明: 一般公共预算财政拨款 (类 rows of 一般公共预算财政拨款支出预算表)
+    # 一般公共预算财政拨款 (类 rows of 一般公共预算财政拨款支出预算表): section 三, and the test below
     if gpb_lines is None:
         g_total = g_basic = g_project = table_missing("expense_gpb", "一般公共预算财政拨款支出")
     else:
@@ -508,21 +495,87 @@ def dept_context(ctx: Context) -> dict:
         else:
             tl = _total_line(gpb_lines)
             g_total, g_basic, g_project = (A(tl.amount(k) if tl else 0) for k in ("total", "basic", "project"))
+
+    dept_lei = _lei(dept_lines) if dept_lines else []
+    func_lines = dept_lines if dept_lei else gpb_lines
+    exp_tl = _total_line(exp_lines, ("支出总计", "本年支出合计")) if exp_lines is not None else None
+    if func_lines is None and exp_lines is None:
+        expense_total = table_missing("expense_dept", "支出预算")
+    elif exp_tl is not None and exp_tl.amount("amount") is not None:
+        expense_total = A(exp_tl.amount("amount"))
+    elif func_lines:
+        expense_total = A(_sum(_lei(func_lines), "total"))
+    else:
+        expense_total = A(0)
+    # Is all of the department's money 一般公共预算 (its totals equal the 一般公共预算财政拨款 ones, as in seed 001)?
+    # Only then do the department's 上年 figures stand for the 一般公共预算 ones, and the 一般公共预算 table for
+    # a 部门支出总表 without 类 rows.
+    all_gpb = _same(expense_total, g_total) and (not dept_lei or (_same(A(_sum(dept_lei, "basic")), g_basic)
+                                                                  and _same(A(_sum(dept_lei, "project")), g_project)))
+    def share(v) -> str:
+        return A(v).share_of(expense_total) if isinstance(expense_total, Amount) else ""
+
+    if func_lines is not None and (dept_lei or all_gpb):
+        lei = _lei(func_lines)
+        by_func = [View(code=ln.code, name=md_escape(_name(ln)), amount=A(ln.amount("total")),
+                        share=share(ln.amount("total"))) for ln in lei if ln.amount("total")]
+        d_basic, d_project = A(_sum(lei, "basic")), A(_sum(lei, "project"))
+    else:
+        # no 类 rows in 部门支出总表, and the 一般公共预算 table is not the department's: the 类 amounts of
+        # 部门收支总表, 基本支出 and 项目支出 unknown
+        by_func = [View(code="", name=md_escape(_name(ln)), amount=A(ln.amount("amount")),
+                        share=share(ln.amount("amount")))
+                   for ln in (exp_lines or ()) if ln.kind == "item" and ln.amount("amount")]
+        d_basic = d_project = table_missing("expense_dept", "基本支出和项目支出")
+    expense_change = Change(expense_total, prior("prior_expense", "支出预算"), base)
+    p_basic = prior("prior_basic", "基本支出")
+    p_project = prior("prior_project", "项目支出")
+    d_basic_change, d_project_change = Change(d_basic, p_basic, base), Change(d_project, p_project, base)
+    drivers = [f"{label}预算{c.phrase}" for label, c in (("基本支出", d_basic_change), ("项目支出", d_project_change))
+               if c.changed or c.missing]
+    expense = View(total=expense_total, by_func=by_func, change=expense_change, basic=d_basic, project=d_project,
+                   basic_change=d_basic_change, project_change=d_project_change, drivers=drivers)
+
+    # -- 三、部门预算情况说明: 一般公共预算财政拨款, compared with the 一般公共预算 上年 figures (never with the
+    # department's, unless they are the same money)
     fin_lines = _lines(book, "summary_fin_income")
     if fin_lines is not None:
         gi = [ln for ln in fin_lines if ln.kind == "item" and label_key(ln.label).startswith("一般公共预算")]
         g_income = A(gi[0].amount("amount") or 0) if gi else g_total
     else:
         g_income = g_total
-    if isinstance(p_basic, Amount) and isinstance(p_project, Amount):
-        g_prior = A(p_basic.value + p_project.value)
+
+    def gpb_prior(key: str, item: str, dept: Amount | Missing | None, dept_label: str) -> Amount | Missing:
+        """The 上年 figure typed for 一般公共预算; else the department's (`dept`) when it is the same money; else
+        a marker and an N003 that says why the department's figure cannot be used."""
+        v = info.get(key)
+        if isinstance(v, Decimal):
+            return A(v)
+        if all_gpb and dept is not None:
+            return dept
+        note = f"（部门支出中有一般公共预算财政拨款以外的资金，不能用“{dept_label}”比较"
+        fv = info.fields.get(key)
+        if fv is None or not fv.cell:        # a workbook made before the row existed: a person can add it
+            label = next(f.label for f in fam.sheet(fam.info_sheet).fields if f.key == key)
+            note += f"；表中没有这一项的，在单位信息末尾空行的“填报项”列写“{label}”、右侧填金额"
+        return ctx.amount(info, key, code="N003", item=item, note=note + "）")
+
+    gp_basic = gpb_prior("prior_gpb_basic", "一般公共预算财政拨款基本支出", p_basic, "上年基本支出")
+    gp_project = gpb_prior("prior_gpb_project", "一般公共预算财政拨款项目支出", p_project, "上年项目支出")
+    typed = info.get("prior_gpb_expense")
+    if isinstance(typed, Decimal):
+        g_prior: Amount | Missing = A(typed)
+    elif isinstance(gp_basic, Amount) and isinstance(gp_project, Amount):
+        g_prior = A(gp_basic.value + gp_project.value)
+    elif all_gpb:
+        g_prior = gp_basic if isinstance(gp_basic, Missing) else gp_project
     else:
-        g_prior = p_basic if isinstance(p_basic, Missing) else p_project
-    basic_change = Change(g_basic, p_basic, base)
+        g_prior = gpb_prior("prior_gpb_expense", "一般公共预算财政拨款支出", None, "上年支出预算")
+    basic_change = Change(g_basic, gp_basic, base)
     basic_change._reason = reason("basic_change_reason", basic_change, "基本支出")
-    project_change = Change(g_project, p_project, base)
+    project_change = Change(g_project, gp_project, base)
     project_change._reason = reason("project_change_reason", project_change, "项目支出")
-    gpb = View(income=g_income, total=g_total, basic=g_basic, project=g_project,
+    gpb = View(income=g_income, total=g_total, basic=g_basic, project=g_project, all_gpb=all_gpb,
                change=Change(g_total, g_prior, base), basic_change=basic_change, project_change=project_change,
                basic_use=(ctx.text(info, "basic_use", sentence=True) if isinstance(g_basic, Amount) and not g_basic.zero else ""),
                project_use=(ctx.text(info, "project_use", sentence=True) if isinstance(g_project, Amount) and not g_project.zero
@@ -533,9 +586,19 @@ def dept_context(ctx: Context) -> dict:
                    else (_total_line(fund_lines).amount("total") or 0) if fund_lines and _total_line(fund_lines)
                    else 0)
     fund_note = info.get("fund_note")
-    fund = View(total=fund_total, zero=fund_total.zero,
-                note=md_escape(clean_sentence(str(fund_note))) if fund_note else "",
-                use=(ctx.text(info, "fund_note", sentence=True) if not fund_total.zero else ""))
+    note = clean_sentence(str(fund_note)) if fund_note else ""
+    if fund_total.zero:
+        fund_use: str | Missing = ""
+        fund_text = ""
+        fund_none = _fund_none_sentence(note, name, year_v)
+    else:
+        fund_none = ""
+        if not note or label_key(note) in NONE_WORDS:
+            fund_use, fund_text = ctx.field_missing(info, "fund_note"), ""
+        else:
+            fund_use, fund_text = (md_escape(x) for x in _fund_use(note))
+    fund = View(total=fund_total, zero=fund_total.zero, note=md_escape(note), use=fund_use, text=fund_text,
+                none_sentence=fund_none)
 
     # -- 四、“三公”经费
     sg_lines = _lines(book, "sangong")
@@ -575,6 +638,8 @@ def dept_context(ctx: Context) -> dict:
     basic_t = _lines(book, "basic_gpb")
     if isinstance(ac, Decimal):
         admin_amount: Amount | Missing = A(ac)
+    elif label_key(info.get("unit_type") or "") == "事业单位":
+        admin_amount = A(0)     # 机关运行经费 is 行政单位 and 参公 only: a 事业单位's 公用经费 is not one
     elif basic_t:
         tl = _total_line(basic_t)
         admin_amount = A(tl.amount("public") if tl and tl.amount("public") is not None
@@ -582,13 +647,17 @@ def dept_context(ctx: Context) -> dict:
                                    "public"))
     else:
         admin_amount = ctx.field_missing(info, "admin_cost")
-    admin_change = Change(admin_amount, prior("prior_admin_cost", "机关运行经费"), "上年")
+    # none this year: the document says so and needs no 上年 figure (used when typed: 比上年减少…)
+    admin_zero = isinstance(admin_amount, Amount) and admin_amount.zero
+    admin_prior = (ctx.amount(info, "prior_admin_cost", need=False, code="N003", item="机关运行经费") if admin_zero
+                   else prior("prior_admin_cost", "机关运行经费"))
+    admin_change = Change(admin_amount, admin_prior, "上年")
     admin_change._reason = reason("admin_cost_change_reason", admin_change, "机关运行经费")
     admin = View(amount=admin_amount, change=admin_change,
                  use=(ctx.text(info, "admin_cost_use", sentence=True) if isinstance(admin_amount, Amount) and not admin_amount.zero
                       else ""))
 
-    procurement = _procurement(ctx, info, A)
+    procurement = _procurement(ctx, info, A, all_gpb)
 
     covered = info.get("perf_covered")
     perf_note = info.get("perf_note")
@@ -626,6 +695,44 @@ def dept_context(ctx: Context) -> dict:
     )
 
 
+_USE_LEADS = ("主要用于", "用于")
+_AMOUNT_IN_TEXT = lazy(r"\d[\d,.]*\s*(万元|元)")
+_ABSENCE = ("无", "未", "没有", "不涉及")
+
+
+def _fund_use(note: str) -> tuple[str, str]:
+    """政府性基金预算说明 as typed → (use, sentence): the phrase that follows "主要用于" in our sentence, or the
+    person's own full sentence printed after ours. People type either a phrase (农村基础设施建设) or a whole
+    sentence that restates the amount (政府性基金预算支出420万元，主要用于农村基础设施建设): the restatement is
+    dropped (the document's amount comes from the table), a sentence that says more is kept whole."""
+    for lead in _USE_LEADS:
+        if note.startswith(lead):
+            return note[len(lead):].lstrip("：:，, "), ""
+    for lead in _USE_LEADS:
+        i = note.find(lead)
+        if i > 0:
+            pre, post = note[:i].rstrip("，,；;：: "), note[i + len(lead):].lstrip("：:，, ")
+            restates = "政府性基金" in pre or _AMOUNT_IN_TEXT.search(pre) is not None
+            says_more = "其中" in pre or pre.endswith("分别") or any(x in pre for x in "。；;")
+            if restates and not says_more and post:
+                return post, ""
+            return "", note
+    if any(x in note for x in "。；;") or "政府性基金" in note or _AMOUNT_IN_TEXT.search(note) is not None:
+        return "", note
+    return note, ""
+
+
+def _fund_none_sentence(note: str, name, year) -> str:
+    """The sentence for a department without 政府性基金 money: the typed statement when it says so (prefixed with
+    the unit's name when it starts with the year or with 无/未), else the published wording."""
+    if note and label_key(note) not in NONE_WORDS and any(x in note for x in _ABSENCE):
+        text = md_escape(note)
+        if note[:1].isdigit() or note.startswith(_ABSENCE):
+            return f"{name}{text}"
+        return text
+    return f"{name}{year}年未使用政府性基金预算拨款安排的支出"
+
+
 def _has_sheet(fam: Family, key: str) -> bool:
     try:
         fam.sheet(key)
@@ -640,14 +747,25 @@ def _n004(sheet: str, table: str, use: str, problem: str) -> Finding:
     return rule("N004").finding(sheet, "", label=table, table=table, use=use, problem=problem, item="", change="")
 
 
-def _procurement(ctx: Context, info: Form, A) -> View:
+def _procurement(ctx: Context, info: Form, A, all_gpb: bool = True) -> View:
+    """政府采购: the total, the money it comes from (`sources`: 一般公共预算拨款, 政府性基金预算拨款 …, as the
+    政府采购预算明细表 splits it) and the kinds (`parts`: 货物 / 工程 / 服务)."""
     lines = _lines(ctx.book, "procurement")
     if lines is not None and any(ln.amount("total") for ln in lines):
         tl = _total_line(lines, ("合计",))
         items = {label_key(ln.label): ln for ln in lines if ln.kind == "item"}
         total = A(tl.amount("total") if tl and tl.amount("total") is not None
                   else sum((items[k].amount("total") or ZERO for k in items), ZERO))
-        gpb = A((tl.amount("gpb") if tl else None) or 0)
+
+        def column(k: str) -> Decimal:          # the 合计 row's figure, else the sum of the kinds
+            v = tl.amount(k) if tl else None
+            return v if v is not None else sum((ln.amount(k) or ZERO for ln in items.values()), ZERO)
+
+        gpb = A(column("gpb"))
+
+        sources = [View(label=label, amount=A(sum((column(k) for k in keys), ZERO)))
+                   for label, keys in PROCUREMENT_SOURCES]
+        sources = [x for x in sources if not x.amount.zero]
         parts = {}
         for label, key, _, _ in PROCUREMENT_ITEMS:
             ln = items.get(label_key(label))
@@ -674,11 +792,13 @@ def _procurement(ctx: Context, info: Form, A) -> View:
             total = A(0)                 # the table is there and empty: no procurement
         else:
             total = ctx.field_missing(info, "procurement_total")
-        gpb = total
+        # no table: the money it comes from is known only when all of the department's money is 一般公共预算
+        gpb = total if all_gpb else A(0)
+        sources = [View(label=PROCUREMENT_SOURCES[0][0], amount=total)] if all_gpb and isinstance(total, Amount) else []
     listed = [View(label=lab, amount=parts[key]) for _, key, _, lab in PROCUREMENT_ITEMS if not parts[key].zero]
     zero = isinstance(total, Amount) and total.zero
     return View(total=total, gpb=gpb, goods=parts["goods"], works=parts["works"], services=parts["services"],
-                parts=listed, zero=zero)
+                parts=listed, sources=sources, zero=zero)
 
 
 def _perf_overall(ctx: Context, book: Book, fam: Family, A) -> View | None:
