@@ -580,15 +580,17 @@ def summary_rows(book: Book) -> EditSet:
     return es
 
 
-def recompute_grids(grids) -> tuple[Book, EditSet]:
+def recompute_grids(grids, book: Book | None = None) -> tuple[Book, EditSet]:
     """recompute() after summary_rows(): the rows are added to a copy of the grids, the book read again, and
-    the amounts computed on it. Returns the book as read and every edit (rows first)."""
+    the amounts computed on it. Returns the book as read (`book`, when the caller has parsed the grids already)
+    and every edit (rows first)."""
     import copy
 
     from xltools.edits import apply_to_grids
     from xltools.parse import parse_book
 
-    book, _ = parse_book(grids)
+    if book is None:
+        book, _ = parse_book(grids)
     rows = summary_rows(book)
     if not len(rows):
         return book, recompute(book)

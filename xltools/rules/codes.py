@@ -44,6 +44,7 @@ class NameFill:
     value: str
     code: str
     what: str = "name"          # "name" (科目名称 cell) | "code" (code cell reduced to the code)
+    #                             | "code_by_name" (an empty code cell, the code of the row's name)
 
 
 class CodeAnalysis:
@@ -154,22 +155,27 @@ class _Checker:
                 continue
             typed = (ln.label or "").strip()
             code = ln.code
-            if code is None:
+            if ln.raw_code in (None, ""):
                 if typed or _has_amount(ln):
                     self._missing_code(sheet, ln, typed, kind)
-                continue
-            if not (code.isascii() and code.isdigit()):
-                split = split_code_cell(ln.raw_code)
-                if split is None:
-                    self.add("C001", sheet, _code_cell(ln), actual=ln.raw_code if isinstance(ln.raw_code, str)
-                             else code, reason="含有字母或其他非数字字符")
+                if code is None:
                     continue
-                code, choice_name = split
+                # the parser placed the row by its name (the one catalogue entry so called): fill-codes writes it
+                if ln.cells.get("code"):
+                    self.out.fills.append(NameFill(sheet, ln.cells["code"], code, code, "code_by_name"))
+            if not (code.isascii() and code.isdigit()):
+                self.add("C001", sheet, _code_cell(ln), actual=ln.raw_code if isinstance(ln.raw_code, str)
+                         else code, reason="含有字母或其他非数字字符")
+                continue
+            choice = split_code_cell(ln.raw_code)
+            if choice is not None:
+                # a dropdown choice "2010301 行政运行" in the code cell: the parser took its code, and its name when
+                # the name cell was empty — which fill-codes then fills with the catalogue's name
                 if ln.cells.get("code"):
                     self.out.fills.append(NameFill(sheet, ln.cells["code"], code, code, "code"))
                 self.add("C013", sheet, _code_cell(ln), actual=str(ln.raw_code).strip(), code=code)
-                if not typed and "name" not in ln.cells:
-                    typed = choice_name
+                if "name" in ln.cells and typed == choice[1]:
+                    typed = ""
             k = infer_kind(code)
             if k is None:
                 self.add("C001", sheet, _code_cell(ln), actual=code,
@@ -200,7 +206,8 @@ class _Checker:
             what = f"科目“{typed}”"
             hits = [e for e, keys in self.view(kind).name_keys() if name_key(typed) in keys]
             if len(hits) == 1:
-                hint = f"（目录中名称相同的科目是 {hits[0].code}）"
+                hint = (f"（目录中名称相同的科目是 {hits[0].code}，本行已按 {hits[0].code} 核对；"
+                        "点击“填充科目名称”或运行 xltools fill-codes 可补填编码）")
             elif len(hits) > 1:
                 hint = f"（目录中有 {len(hits)} 个科目叫这个名称，如 {hits[0].code}、{hits[1].code}，请按所属款、类选定）"
         else:
