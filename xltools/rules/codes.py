@@ -124,6 +124,7 @@ class _Checker:
         self.fam = get_family(book.family)
         self.out = CodeAnalysis()
         self._views: dict[str, View] = {}
+        self._partial_seen: set[tuple[str, str]] = set()     # (kind, code) reported as C003
 
     def view(self, kind: str) -> View:
         v = self._views.get(kind)
@@ -252,6 +253,10 @@ class _Checker:
             self.add("C002", sheet, _code_cell(ln), actual=code, code=code, catalogue=catalogue,
                      detail=f"（没有 {lei} 这一类）")
         elif self.cat.is_partial(kind, level, self.year):
+            # once per code and book: the same code in the detail and every summary table is one thing to check
+            if (kind, code) in self._partial_seen:
+                return
+            self._partial_seen.add((kind, code))
             detail = "（上级：" + " › ".join(e.label() for e in found) + "）" if found else ""
             self.add("C003", sheet, _code_cell(ln), actual=code, code=code, catalogue=catalogue, detail=detail,
                      level=level, year=self.year or "年度")
