@@ -167,3 +167,21 @@ def test_an_ambiguous_name_is_not_guessed(fresh):
     assert [ln.code for ln in book.tables["expense_gpb"].items()] == [None]
     (c009,) = [f for f in report.findings if f.code == "C009"]
     assert "个科目叫这个名称" in c009.message
+
+
+@pytest.mark.parametrize("typed, value", [("1,932.33", D("1932.33")), ("１，９３２.３３", D("1932.33")),
+                                          ("(1,200)", D("-1200")), ("1,234,567", D("1234567")), ("12 345", D("12345")),
+                                          ("'123", D("123"))])
+def test_amounts_typed_as_text(typed, value):
+    from xltools.text import parse_amount
+
+    assert parse_amount(typed) == value
+
+
+@pytest.mark.parametrize("typed", ["4,20.00", "1,2345", "12,3"])
+def test_a_misplaced_thousands_separator_is_not_guessed(typed):
+    """"4,20.00" could be 420.00 or 4.20: reported (S003) rather than read as either."""
+    from xltools.text import NotAnAmount, parse_amount
+
+    with pytest.raises(NotAnAmount):
+        parse_amount(typed)
