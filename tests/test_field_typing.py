@@ -185,3 +185,19 @@ def test_a_misplaced_thousands_separator_is_not_guessed(typed):
 
     with pytest.raises(NotAnAmount):
         parse_amount(typed)
+
+
+def test_fiscal_account_money_has_its_own_line(fresh, tmp_path):
+    """财政专户管理资金 (a 2022+ Chongqing income line, e.g. a school's fees): a column of 部门收入总表 and a line of
+    部门收支总表, summed like the other income — not typed into 事业收入 or a spare row."""
+    path = fresh()
+    wb = openpyxl.load_workbook(path)
+    type_rows(wb["部门收入总表"], [("205", "教育支出", 100, 16)], ("科目编码", "科目名称", "一般公共预算拨款收入", "财政专户管理资金收入"))
+    wb.save(path)
+    out = tmp_path / "out.xlsx"
+    assert main(["recalc", str(path), "-o", str(out)]) == 0
+    book, _ = read_book(out)
+    income = {ln.label: ln.amounts.get("amount") for ln in book.tables["summary_dept_income"].lines}
+    assert income["财政专户管理资金收入"] == D("16") and income["事业收入预算"] is None
+    assert income["本年收入合计"] == D("116")
+    assert book.tables["income_dept"].total_line().amounts["total"] == D("116")

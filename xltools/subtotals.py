@@ -369,13 +369,14 @@ def recompute(book: Book) -> EditSet:
 
 # ----------------------------------------------------------------------------------------------- summaries (部门预算公开)
 
-OTHER_INCOME = ("carryover", "soe", "biz_nonedu", "biz_edu", "operating", "other", "reserve")
+OTHER_INCOME = ("carryover", "soe", "fiscal", "biz_nonedu", "biz_edu", "operating", "other", "reserve")
 
 # 部门收支总表 income rows → 部门收入总表 columns
 SUMMARY_INCOME: dict[str, tuple[str, ...]] = {
     "一般公共预算拨款收入": ("gpb",), "一般公共预算拨款": ("gpb",),
     "政府性基金预算拨款收入": ("fund",), "政府性基金预算拨款": ("fund",),
     "国有资本经营预算拨款收入": ("soe",), "国有资本经营预算拨款": ("soe",),
+    "财政专户管理资金收入": ("fiscal",), "财政专户管理资金": ("fiscal",),
     "事业收入预算": ("biz_nonedu", "biz_edu"), "事业收入": ("biz_nonedu", "biz_edu"),
     "事业单位经营收入预算": ("operating",), "事业单位经营收入": ("operating",),
     "其他收入预算": ("other",), "其他收入": ("other",),
