@@ -32,7 +32,7 @@ def test_seed001_json(dept_book):
     assert {(f["code"], f["sheet"], f["cell"], f["expected"], f["actual"], f["severity"]) for f in t} == {
         ("T002", "部门支出总表", "D5", "494.83", "494.82", "warning"),
         ("T002", GPB, "D5", "494.83", "494.82", "warning"),
-        ("T001", BASIC, "E17", "68.19", "68.2", "warning"),
+        ("T001", BASIC, "E17", "68.19", "68.20", "warning"),        # amounts as printed: 68.20, not 68.2
         ("X003", GPB, "D5", "494.83", "494.82", "warning"),
     }
     assert rep["valid"] == (rc == 0) and rep["stats"]["total"] == len(rep["findings"])

@@ -207,6 +207,7 @@ def test_project_sheets_against_project_spending(make_book):
     d["projects"][0]["fields"]["funds"] = "160.5"           # fewer project funds: 人员类项目 need no sheet
     fs = [f for f in xs(make_book, d) if f.code == "X010"]
     assert [f.severity for f in fs] == ["warning"]
+    assert "尾差" not in fs[0].message and "人员类等项目可不填绩效目标表" in fs[0].message   # 5.00 is no rounding
 
 
 # ----------------------------------------------------------------------------------------------- X011 X012 X013

@@ -157,6 +157,12 @@ def test_partial_list_gives_a_warning_never_an_error(findings_of):
     assert [x.value for x in fills] == ["一般公共服务支出", "市场监督管理事务"]   # the unknown one is left empty
 
 
+def test_an_unlisted_code_is_reported_once_per_book(findings_of):
+    rows = [total(2), row("201", "", 2), row("20138", "", 2), row("2013816", "某新项目", 2)]
+    fs, _ = findings_of({"expense_gpb": rows, "expense_dept": [dict(r) for r in rows]})
+    assert [(f.sheet, f.cell) for f in only(fs, "C003")] == [("部门支出总表", "A8")]   # its first place
+
+
 def test_an_imported_official_catalogue_turns_the_warning_into_an_error(findings_of, _home, tmp_path):
     src = tmp_path / "official.csv"
     src.write_text("科目编码,科目名称\n201,一般公共服务支出\n20138,市场监督管理事务\n2013801,行政运行\n",

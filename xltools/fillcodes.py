@@ -41,8 +41,11 @@ def _fill(book: Book):
 
     result = analyse(book)
     split = {(f.sheet, f.cell) for f in result.fills if f.what == "code"}
-    # C013 (a dropdown choice in the code cell) is resolved by the edits themselves
-    findings = [f for f in result.findings if not (f.code == "C013" and (f.sheet, f.cell) in split)]
+    coded = {(f.sheet, f.cell) for f in result.fills if f.what == "code_by_name"}
+    # C013 (a dropdown choice in the code cell) and C009 (no code, but the name is one catalogue entry's) are
+    # resolved by the edits themselves
+    findings = [f for f in result.findings if not (f.code == "C013" and (f.sheet, f.cell) in split
+                                                   or f.code == "C009" and (f.sheet, f.cell) in coded)]
     return result.fills, findings
 
 
@@ -105,12 +108,13 @@ class FillResult:
     output: Path | None                  # None when nothing was written (--in-place with nothing to change)
     filled: list[Edit] = field(default_factory=list)       # 科目名称 cells filled
     split: list[Edit] = field(default_factory=list)        # code cells reduced from "code name" to the code
+    coded: list[Edit] = field(default_factory=list)        # empty code cells given the code of the row's name
     lists: list[Edit] = field(default_factory=list)        # `_lists` cells rewritten
     findings: list[Finding] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.filled or self.split or self.lists)
+        return bool(self.filled or self.split or self.coded or self.lists)
 
     @property
     def errors(self) -> list[Finding]:
@@ -134,7 +138,7 @@ def fill_codes_file(src: str | Path, dst: str | Path | None = None, *, backup: b
     editset = EditSet()
     for f in fills:
         e = Edit(f.sheet, f.cell, f.value)
-        (result.split if f.what == "code" else result.filled).append(e)
+        {"code": result.split, "code_by_name": result.coded}.get(f.what, result.filled).append(e)
         editset.edits.append(e)
     if refresh_lists:
         lists = refresh_code_lists(grids, book.year)

@@ -21,10 +21,11 @@ class Finding:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        money = self.code[:1] in _MONEY_FAMILIES
         for k in ("expected", "actual"):
             v = d[k]
             if isinstance(v, Decimal):
-                d[k] = format(v, "f")
+                d[k] = _money(v) if money else format(v, "f")
             elif v is not None and not isinstance(v, (str, int, float, bool)):
                 d[k] = str(v)
         return d
@@ -33,6 +34,15 @@ class Finding:
     def counts(self) -> bool:
         """Whether the finding counts against the book (explained warnings do not)."""
         return not self.explained
+
+
+_MONEY_FAMILIES = ("T", "X")   # rules whose expected/actual are amounts: printed as the messages print them
+
+
+def _money(d: Decimal) -> str:
+    """At least two decimals ("425.6" → "425.60", "654" → "654.00"), more when the figure has them."""
+    whole, dot, frac = format(d, "f").partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
 
 
 class Report:

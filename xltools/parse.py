@@ -497,6 +497,15 @@ def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, f
         if not label and no_code and all(v is None for v in amounts.values()) and not bad:
             continue
         code = None if no_code else normalise_code(raw_code)
+        if code is not None and not code.isdigit():
+            # a dropdown choice "2010301 行政运行" (or the same typed by hand): the code is its digits, and its
+            # name stands for an empty name cell (the C rules report the cell, fill-codes splits it)
+            from xltools.codes.dropdown import split_code_cell   # rare: imported when met
+
+            choice = split_code_cell(raw_code)
+            if choice is not None:
+                code = choice[0]
+                label = label or choice[1]
         kind = "item"
         if code is None:
             k = label_key(label)
@@ -505,6 +514,8 @@ def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, f
             elif k in sections:
                 kind = "section"
                 section = label
+        if code is None and kind == "item" and label and code_cell_col is not None and decl.code_kind in _CODED:
+            code = code_by_name(decl.code_kind, year, label)
         if name_col is not None:
             cells[name_key] = f"{name_letter}{r + 1}"
         if code_cell_col is not None:
@@ -519,6 +530,21 @@ def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, f
             break
     letters = {k: col_letter(c) for k, c in cols.items() if not k.startswith("_")}
     return Table(decl.key, view.name, unit, tuple(lines), letters, (header_row or 0) + 1, True)
+
+
+_CODED = ("func", "econ_dept")       # tables listed by 科目编码 (xltools.subtotals.CODED)
+
+
+def code_by_name(kind: str, year: int | None, name: str) -> str | None:
+    """The code of the one catalogue entry of this classification called `name` (its current or a former name);
+    None when no entry or several are. A row typed with its name only ("工资福利支出", no code) is placed as that
+    code, so its amounts add up where they belong; the C rules still ask for the code and fill-codes fills it."""
+    from xltools.codes.catalogue import get_catalogue
+    from xltools.codes.normalise import name_key
+
+    key = name_key(name)
+    hits = [e.code for e, keys in get_catalogue().view(kind, year).name_keys() if key in keys]
+    return hits[0] if len(hits) == 1 else None
 
 
 def _split_code_columns(view: SheetView, r: int, taken: set[int]) -> dict[str, int]:

@@ -35,6 +35,49 @@ def rounding_units(book: Book) -> int:
     return int(n) if book.meta.get("kind") == "consolidated" and n.isdigit() and int(n) > 0 else 1
 
 
+def with_totals(grids: Grids) -> tuple[Book, list[Finding], list[Finding]]:
+    """The book as read, with every tool-owned cell that is still empty (a 小计/合计 column, a 类/款 or total row,
+    a summary table that follows from the details — see xltools.subtotals) computed in memory as recalc would
+    write it. A person fills the details first and clicks 重算合计 last, so an empty computed cell is work in
+    progress, not a 0: checks and the narrative see the totals the details give, and one T006 per sheet says
+    how many cells recalc has yet to write. A computed cell that holds a figure is never replaced here (a wrong
+    one stays a finding). Returns (book, parse findings, T006 findings); nothing is written."""
+    book, findings = parse_book(grids)
+    pending = _pending_totals(grids, book)
+    if not pending:
+        return book, findings, []
+    from xltools.edits import EditSet, apply_to_grids
+    from xltools.rules import rule
+
+    filled = Grids({name: [list(r) for r in rows] for name, rows in grids.sheets.items()}, grids.merged,
+                   grids.hidden, grids.source)
+    apply_to_grids(filled, EditSet(pending))
+    book, findings = parse_book(filled)
+    per_sheet: dict[str, list[str]] = {}
+    for e in pending:
+        per_sheet.setdefault(e.sheet, []).append(e.cell)
+    notes = [rule("T006").finding(sheet, cells[0], count=len(cells)) for sheet, cells in per_sheet.items()]
+    return book, findings, notes
+
+
+def _pending_totals(grids: Grids, book: Book) -> list:
+    """recalc's edits that would fill an empty cell with a figure (or a summary row's code and name)."""
+    from xltools.subtotals import recompute_grids
+    from xltools.text import parse_ref
+
+    _, edits = recompute_grids(grids, book)
+    out = []
+    for e in edits.edits:
+        if not e.sets_value or e.value in (None, "") or e.sheet not in grids:
+            continue
+        r, c = parse_ref(e.cell)
+        grid = grids[e.sheet]
+        row = grid[r] if r < len(grid) else ()
+        if (row[c] if c < len(row) else None) in (None, ""):
+            out.append(e)
+    return out
+
+
 def check_grids(grids: Grids) -> tuple[Book, Report]:
     # A check makes tens of thousands of objects (the model, the findings, the caches of the first use) and
     # drops none in reference cycles: the cyclic garbage collector, run every 700 of them, would only walk them
@@ -52,7 +95,8 @@ def _check(grids: Grids) -> tuple[Book, Report]:
     from xltools.rules.registry import run_checks
     from xltools.subtotals import ROUNDING_UNITS
 
-    book, findings = parse_book(grids)
+    book, findings, pending = with_totals(grids)
+    findings = findings + pending
     token = ROUNDING_UNITS.set(rounding_units(book))
     try:
         findings = findings + run_checks(book)

@@ -377,13 +377,14 @@ def recompute(book: Book) -> EditSet:
 
 # ----------------------------------------------------------------------------------------------- summaries (部门预算公开)
 
-OTHER_INCOME = ("carryover", "soe", "biz_nonedu", "biz_edu", "operating", "other", "reserve")
+OTHER_INCOME = ("carryover", "soe", "fiscal", "biz_nonedu", "biz_edu", "operating", "other", "reserve")
 
 # 部门收支总表 income rows → 部门收入总表 columns
 SUMMARY_INCOME: dict[str, tuple[str, ...]] = {
     "一般公共预算拨款收入": ("gpb",), "一般公共预算拨款": ("gpb",),
     "政府性基金预算拨款收入": ("fund",), "政府性基金预算拨款": ("fund",),
     "国有资本经营预算拨款收入": ("soe",), "国有资本经营预算拨款": ("soe",),
+    "财政专户管理资金收入": ("fiscal",), "财政专户管理资金": ("fiscal",),
     "事业收入预算": ("biz_nonedu", "biz_edu"), "事业收入": ("biz_nonedu", "biz_edu"),
     "事业单位经营收入预算": ("operating",), "事业单位经营收入": ("operating",),
     "其他收入预算": ("other",), "其他收入": ("other",),
@@ -590,15 +591,17 @@ def summary_rows(book: Book) -> EditSet:
     return es
 
 
-def recompute_grids(grids) -> tuple[Book, EditSet]:
+def recompute_grids(grids, book: Book | None = None) -> tuple[Book, EditSet]:
     """recompute() after summary_rows(): the rows are added to a copy of the grids, the book read again, and
-    the amounts computed on it. Returns the book as read and every edit (rows first)."""
+    the amounts computed on it. Returns the book as read (`book`, when the caller has parsed the grids already)
+    and every edit (rows first)."""
     import copy
 
     from xltools.edits import apply_to_grids
     from xltools.parse import parse_book
 
-    book, _ = parse_book(grids)
+    if book is None:
+        book, _ = parse_book(grids)
     rows = summary_rows(book)
     if not len(rows):
         return book, recompute(book)

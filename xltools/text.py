@@ -53,7 +53,9 @@ def cell_text(value: object) -> str:
 
 
 _REF = lazy(r"\$?([A-Z]+)\$?(\d+)")
-_AMOUNT_JUNK = lazy(r"[,\s，']")
+_AMOUNT_JUNK = lazy(r"[\s']")
+# thousands separators where they belong ("1,932.33", "(1,200)"); "4,20.00" is no number a person meant to type
+_GROUPED = lazy(r"[-+]?\(?\d{1,3}(?:,\d{3})+(?:\.\d*)?\)?")
 _DASHES = {"-", "—", "–", "－", "/", "／", "——", "…"}
 
 
@@ -83,7 +85,11 @@ def parse_amount(value: object) -> Decimal | None:
     s = halfwidth(str(value)).strip()
     if not s or s in _DASHES:
         return None
-    s = _AMOUNT_JUNK.sub("", s)
+    s = _AMOUNT_JUNK.sub("", s).replace("，", ",")
+    if "," in s:
+        if not _GROUPED.fullmatch(s):
+            raise NotAnAmount(str(value))
+        s = s.replace(",", "")
     neg = s.startswith("(") and s.endswith(")")
     if neg:
         s = s[1:-1]

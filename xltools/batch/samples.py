@@ -138,7 +138,8 @@ def variant(i: int, rng: random.Random, district: str = "重庆市潼南区", ba
     t["summary_dept_income"] = [
         {"code": None, "label": "一般公共预算拨款收入", "kind": "item", "amounts": {"amount": _s(total)}},
         *({"code": None, "label": x, "kind": "item", "amounts": {}} for x in
-          ("政府性基金预算拨款收入", "国有资本经营预算拨款收入", "事业收入预算", "事业单位经营收入预算", "其他收入预算")),
+          ("政府性基金预算拨款收入", "国有资本经营预算拨款收入", "财政专户管理资金收入", "事业收入预算", "事业单位经营收入预算",
+           "其他收入预算")),
         {"code": None, "label": "本年收入合计", "kind": "total", "amounts": {"amount": _s(total)}},
         {"code": None, "label": "收入总计", "kind": "total", "amounts": {"amount": _s(total)}},
     ]

@@ -28,12 +28,13 @@ def register(sub) -> None:
 def run(args) -> int:
     import tempfile
 
+    from xltools.io.readers import read_grids
     from xltools.narrative import explain, output_kind, write
-    from xltools.parse import read_book
+    from xltools.pipeline import with_totals
 
     book_path = Path(args.book)
     kind = output_kind(args.output) if args.output else "docx"   # refuse an unknown format before reading
-    book, parse_findings = read_book(book_path)
+    book, parse_findings, pending = with_totals(read_grids(book_path))
     out = Path(args.output) if args.output else \
         book_path.with_name(f"{book_path.stem}-{DEFAULT_NAMES.get(book.family, '情况说明')}.docx")
     doc = explain(book, args.template_dir)
@@ -56,13 +57,17 @@ def run(args) -> int:
 
         print_json({"output": str(out), "pdf": str(pdf) if pdf else None, "template": doc.template,
                     "title": doc.title, "missing": len(doc.findings),
-                    "findings": [f.to_dict() for f in doc.findings], "structure_errors": structure_errors})
+                    "findings": [f.to_dict() for f in doc.findings], "structure_errors": structure_errors,
+                    "not_recalculated": [f.to_dict() for f in pending]})
         return 0
     for f in doc.findings:
         where = f"{f.sheet}!{f.cell}" if f.cell else f.sheet
         print(f"{where}  {f.code}  {f.message}")
     print(f"已生成 {out}" + (f" 和 {pdf}" if pdf else "") +
           (f"；文中有 {len(doc.findings)} 处【待填写】，补填后请重新生成。" if doc.findings else "。"))
+    if pending:
+        print(f"提示：{'、'.join(f.sheet for f in pending)} 的合计尚未重算，情况说明已按明细代为计算；"
+              "请点击“重算合计”（或运行 xltools recalc）写入工作簿后再报送。", file=sys.stderr)
     if structure_errors:
         print(f"提示：工作簿有 {structure_errors} 个结构问题，相关内容可能不全；请先运行 xltools check {args.book}。",
               file=sys.stderr)

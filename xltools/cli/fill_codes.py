@@ -45,7 +45,7 @@ def run(args) -> int:
     if args.json:
         d = report.to_dict()
         d.update(output=str(res.output) if res.output else None, changed=res.changed,
-                 filled=_edits(res.filled), split=_edits(res.split), lists_updated=len(res.lists))
+                 filled=_edits(res.filled), split=_edits(res.split), coded=_edits(res.coded), lists_updated=len(res.lists))
         print_json(d)
         return 0 if report.valid else 1
     lines = []
@@ -57,6 +57,9 @@ def run(args) -> int:
             lines.append(f"  …… 另有 {len(res.filled) - 50} 个")
     else:
         lines.append("没有需要填充的科目名称（已填写的名称不会被改动）。")
+    if res.coded:
+        lines.append(f"已按科目名称补填 {len(res.coded)} 个科目编码：")
+        lines.extend(f"  {e.sheet}!{e.cell}  {e.value}" for e in res.coded[:50])
     if res.split:
         lines.append(f"已把 {len(res.split)} 个从下拉列表选择的“编码 名称”拆分为编码。")
     if args.refresh_lists:

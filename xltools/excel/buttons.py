@@ -264,7 +264,8 @@ def output_folder(book) -> tuple[Path | None, str]:
 def explain(book) -> Outcome:
     make = core("xltools.narrative", "explain")
     write = core("xltools.narrative", "write")
-    _, model, _ = _parse(book)
+    with_totals = core("xltools.pipeline", "with_totals")
+    model, _, pending = with_totals(bookio.read_grids(book))
     folder, why = output_folder(book)
     if folder is None:
         raise XltoolsError("无法确定工作簿所在的文件夹（工作簿尚未保存，或在网页版 Excel 中打开），情况说明无法保存在工作簿旁。"
@@ -276,6 +277,9 @@ def explain(book) -> Outcome:
     stem = Path(bookio._fullname(book).rsplit("/", 1)[-1]).stem or "部门预算"
     path = write(doc, folder / safe_filename(f"{stem}-情况说明.docx"))
     msg = f"{why}已生成情况说明：\n{path}"
+    if pending:
+        msg += (f"\n\n{'、'.join(f.sheet for f in pending)} 的合计尚未重算，文中数字已按明细代为计算；"
+                "请点“重算合计”写入工作簿后再报送。")
     missing = list(getattr(doc, "findings", []) or [])
     if missing:
         msg += f"\n\n文中有 {len(missing)} 处【待填写】，请在“单位信息”等表中补充后重新生成：\n" + _first(missing, 5)

@@ -514,10 +514,12 @@ def projects_total(book: Book):
     sev = grade(want, got, table.unit)
     if sev is None:
         return
+    params = amounts(want, got, sev)
     if sev == "error" and want < (got or D0):
         sev = "warning"        # fewer project sheets than project spending: 人员类项目 need none
+        params["tail"] = "（少于项目支出：人员类等项目可不填绩效目标表，其余项目请补齐绩效目标表）"
     yield rule("X010").finding(table.sheet, ln.cells.get("project", ""), expected=want, actual=got or D0,
-                               severity=sev, n=len(funds), **amounts(want, got, sev))
+                               severity=sev, n=len(funds), **params)
 
 
 # ----------------------------------------------------------------------------------------------- X011 X012 X013

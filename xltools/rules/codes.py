@@ -17,7 +17,8 @@ from __future__ import annotations
 from decimal import Decimal
 from operator import attrgetter
 
-from xltools.codes.normalise import KIND_NAMES, infer_kind, level_of, name_key, names_match, parent_code
+from xltools.codes.normalise import (KIND_NAMES, infer_kind, level_of, name_key, names_match, normalise_code,
+                                     parent_code)
 from xltools.families import TableDecl, get_family
 from xltools.findings import Finding
 from xltools.lazyre import lazy
@@ -48,6 +49,7 @@ class NameFill:
     value: str
     code: str
     what: str = "name"          # "name" (科目名称 cell) | "code" (code cell reduced to the code)
+    #                             | "code_by_name" (an empty code cell, the code of the row's name)
 
 
 class CodeAnalysis:
@@ -127,6 +129,7 @@ class _Checker:
         self.fam = get_family(book.family)
         self.out = CodeAnalysis()
         self._views: dict[str, View] = {}
+        self._partial_seen: set[tuple[str, str]] = set()     # (kind, code) reported as C003
 
     @property
     def cat(self) -> Catalogue:
@@ -166,24 +169,32 @@ class _Checker:
                 continue
             typed = (ln.label or "").strip()
             code = ln.code
-            if code is None:
+            if ln.raw_code in (None, ""):
                 if typed or _has_amount(ln):
                     self._missing_code(sheet, ln, typed, kind)
-                continue
+                if code is None:
+                    continue
+                # the parser placed the row by its name (the one catalogue entry so called): fill-codes writes it
+                if ln.cells.get("code"):
+                    self.out.fills.append(NameFill(sheet, ln.cells["code"], code, code, "code_by_name"))
             if not (code.isascii() and code.isdigit()):
+                self.add("C001", sheet, _code_cell(ln), actual=ln.raw_code if isinstance(ln.raw_code, str)
+                         else code, reason="含有字母或其他非数字字符")
+                continue
+            raw = ln.raw_code
+            choice = None
+            if isinstance(raw, str) and not raw.isdigit() and not (normalise_code(raw) or "").isdigit():
                 from xltools.codes.dropdown import split_code_cell   # rare: imported when met
 
-                split = split_code_cell(ln.raw_code)
-                if split is None:
-                    self.add("C001", sheet, _code_cell(ln), actual=ln.raw_code if isinstance(ln.raw_code, str)
-                             else code, reason="含有字母或其他非数字字符")
-                    continue
-                code, choice_name = split
+                choice = split_code_cell(raw)
+            if choice is not None:
+                # a dropdown choice "2010301 行政运行" in the code cell: the parser took its code, and its name when
+                # the name cell was empty — which fill-codes then fills with the catalogue's name
                 if ln.cells.get("code"):
                     self.out.fills.append(NameFill(sheet, ln.cells["code"], code, code, "code"))
                 self.add("C013", sheet, _code_cell(ln), actual=str(ln.raw_code).strip(), code=code)
-                if not typed and "name" not in ln.cells:
-                    typed = choice_name
+                if "name" in ln.cells and typed == choice[1]:
+                    typed = ""
             k = infer_kind(code)
             if k is None:
                 self.add("C001", sheet, _code_cell(ln), actual=code,
@@ -214,7 +225,8 @@ class _Checker:
             what = f"科目“{typed}”"
             hits = [e for e, keys in self.view(kind).name_keys() if name_key(typed) in keys]
             if len(hits) == 1:
-                hint = f"（目录中名称相同的科目是 {hits[0].code}）"
+                hint = (f"（目录中名称相同的科目是 {hits[0].code}，本行已按 {hits[0].code} 核对；"
+                        "点击“填充科目名称”或运行 xltools fill-codes 可补填编码）")
             elif len(hits) > 1:
                 hint = f"（目录中有 {len(hits)} 个科目叫这个名称，如 {hits[0].code}、{hits[1].code}，请按所属款、类选定）"
         else:
@@ -259,6 +271,10 @@ class _Checker:
             self.add("C002", sheet, _code_cell(ln), actual=code, code=code, catalogue=catalogue,
                      detail=f"（没有 {lei} 这一类）")
         elif self.cat.is_partial(kind, level, self.year):
+            # once per code and book: the same code in the detail and every summary table is one thing to check
+            if (kind, code) in self._partial_seen:
+                return
+            self._partial_seen.add((kind, code))
             detail = "（上级：" + " › ".join(e.label() for e in found) + "）" if found else ""
             self.add("C003", sheet, _code_cell(ln), actual=code, code=code, catalogue=catalogue, detail=detail,
                      level=level, year=self.year or "年度")
