@@ -335,7 +335,7 @@ def test_add_project_needs_a_name(xl, dept_book):
 def test_unexpected_error_is_one_chinese_sentence_and_a_log(xl, dept_book, tmp_path, monkeypatch):
     import xltools.subtotals
 
-    def boom(book):
+    def boom(book, only_empty=False):
         raise RuntimeError("internal detail")
 
     monkeypatch.setattr(xltools.subtotals, "recompute", boom)

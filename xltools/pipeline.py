@@ -65,7 +65,7 @@ def _pending_totals(grids: Grids, book: Book) -> list:
     from xltools.subtotals import recompute_grids
     from xltools.text import parse_ref
 
-    _, edits = recompute_grids(grids, book)
+    _, edits = recompute_grids(grids, book, only_empty=True)
     out = []
     for e in edits.edits:
         if not e.sets_value or e.value in (None, "") or e.sheet not in grids:

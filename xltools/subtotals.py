@@ -257,6 +257,7 @@ class TableCalc:
         self.overrides = dict(overrides or {})
         self._memo: dict[tuple[int, str], tuple[Decimal | None, bool]] = {}
         self._by_code: dict[str, Line] | None = None
+        self._has_figures: bool | None = None
 
     def raw(self, row: int, col: str) -> Decimal | None:
         return self.lines[row].amounts.get(col)
@@ -324,10 +325,23 @@ class TableCalc:
 
     def has_figures(self) -> bool:
         """Whether the table has any figure after recalc."""
-        return self.table.found and any(self.value(ln.row, c) not in (None, ZERO)
-                                        for ln in self.table.lines for c in self.cols)
+        if self._has_figures is None:
+            self._has_figures = self.table.found and (self._typed_figure() or any(
+                self.value(ln.row, c) not in (None, ZERO) for ln in self.table.lines for c in self.cols))
+        return self._has_figures
 
-    def edits(self) -> list[Edit]:
+    def _typed_figure(self) -> bool:
+        """Whether one of the person's cells holds a figure (recalc leaves it as typed), found without summing."""
+        computed = computed_columns(self.decl)
+        for ln in self.table.lines:
+            if ln.row in self.ids:
+                continue
+            for c in self.cols:
+                if c not in computed and (ln.row, c) not in self.overrides and ln.amounts.get(c) not in (None, ZERO):
+                    return True
+        return False
+
+    def edits(self, only_empty: bool = False) -> list[Edit]:
         from xltools.edits import Edit
 
         out = []
@@ -338,7 +352,7 @@ class TableCalc:
                 if not (owned_row or col in computed or (ln.row, col) in self.overrides):
                     continue
                 cell = ln.cells.get(col)
-                if not cell:
+                if not cell or only_empty and (ln.amounts.get(col) is not None or col in ln.bad):
                     continue
                 new, known = self._value(ln.row, col)
                 if not known:
@@ -350,8 +364,9 @@ class TableCalc:
         return out
 
 
-def recompute(book: Book) -> EditSet:
-    """The edits that make every owned cell what it must be (see the module docstring)."""
+def recompute(book: Book, only_empty: bool = False) -> EditSet:
+    """The edits that make every owned cell what it must be (see the module docstring); with only_empty, just
+    those of the owned cells that are empty (what check computes in memory, xltools.pipeline.with_totals)."""
     from xltools.edits import EditSet
 
     fam = get_family(book.family)
@@ -371,7 +386,7 @@ def recompute(book: Book) -> EditSet:
     es = EditSet()
     for key in order:
         if key in calcs:
-            es.edits.extend(calcs[key].edits())
+            es.edits.extend(calcs[key].edits(only_empty))
     return es
 
 
@@ -591,10 +606,10 @@ def summary_rows(book: Book) -> EditSet:
     return es
 
 
-def recompute_grids(grids, book: Book | None = None) -> tuple[Book, EditSet]:
+def recompute_grids(grids, book: Book | None = None, only_empty: bool = False) -> tuple[Book, EditSet]:
     """recompute() after summary_rows(): the rows are added to a copy of the grids, the book read again, and
     the amounts computed on it. Returns the book as read (`book`, when the caller has parsed the grids already)
-    and every edit (rows first)."""
+    and every edit (rows first); with only_empty, only the edits of owned cells that are empty."""
     import copy
 
     from xltools.edits import apply_to_grids
@@ -604,11 +619,11 @@ def recompute_grids(grids, book: Book | None = None) -> tuple[Book, EditSet]:
         book, _ = parse_book(grids)
     rows = summary_rows(book)
     if not len(rows):
-        return book, recompute(book)
+        return book, recompute(book, only_empty)
     grids2 = copy.copy(grids)
     grids2.sheets = {k: [list(r) for r in v] for k, v in grids.sheets.items()}
     apply_to_grids(grids2, rows)
     book2, _ = parse_book(grids2)
-    es = recompute(book2)
+    es = recompute(book2, only_empty)
     es.edits[:0] = rows.edits
     return book, es
