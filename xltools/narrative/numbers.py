@@ -122,8 +122,9 @@ def fmt_pct(d: Decimal, places: int = 2) -> str:
 
 
 class Amount:
-    """An amount in the workbook's unit. `str()` is the number with its unit ("1,932.33万元"); `.num` the
-    number alone; `.plain` without separators; `.value` the Decimal; `.zero` whether it is zero."""
+    """An amount in the workbook's unit. `str()` is the number with its unit ("1932.33万元": running text prints
+    no thousands separators, as the published 情况说明 do; the tables do); `.num` the number alone; `.plain`
+    the same (kept for templates that name it); `.value` the Decimal; `.zero` whether it is zero."""
 
     __slots__ = ("value", "unit", "places")
 
@@ -153,7 +154,7 @@ class Amount:
 
     @property
     def num(self) -> str:
-        return fmt_number(self.value, self.places)
+        return fmt_number(self.value, self.places, sep=False)
 
     @property
     def plain(self) -> str:
