@@ -331,7 +331,10 @@ class TableCalc:
         return self._has_figures
 
     def _typed_figure(self) -> bool:
-        """Whether one of the person's cells holds a figure (recalc leaves it as typed), found without summing."""
+        """Whether one of the person's cells holds a figure (recalc leaves it as typed) or a summary cell is
+        given one from a detail table (recalc writes it), found without summing."""
+        if any(v not in (None, ZERO) for v in self.overrides.values()):
+            return True
         computed = computed_columns(self.decl)
         for ln in self.table.lines:
             if ln.row in self.ids:
