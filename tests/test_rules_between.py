@@ -197,6 +197,16 @@ def test_sangong_covers_basic_lines(make_book):
     assert "30217" in fs[0].message
 
 
+def test_a_blank_sangong_table_is_not_none_when_basic_spends_on_its_lines(make_book):
+    """The 基本支出 table has 30217 公务接待费 2.00 and 30231 4.00 (seed 001): a 三公 table left blank is reported (X014),
+    rather than passing as "无三公经费" and printing 0.00 in the narrative."""
+    d = clean_data()
+    d["tables"]["sangong"] = []
+    fs = [f for f in xs(make_book, d) if f.code in ("X009", "X014") and "三公" in f.sheet]
+    assert [(f.code, f.cell, f.expected) for f in fs] == [("X014", "A5", D("6.00"))]
+    assert "30217 公务接待费 2.00" in fs[0].message
+
+
 # ----------------------------------------------------------------------------------------------- X010
 
 def test_project_sheets_against_project_spending(make_book):

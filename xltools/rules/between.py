@@ -17,12 +17,13 @@ from decimal import Decimal
 from xltools.families import get_family
 from xltools.findings import Finding
 from xltools.model import Book, Line, Table
+from xltools.record import replace
 from xltools.rules import rule
 from xltools.rules.registry import check
 from xltools.rules.tables import amounts
 from xltools.subtotals import (
     FIN_EXPENSE_SECTION, FIN_INCOME, FIN_INCOME_SECTION, OTHER_INCOME, SUMMARY_INCOME, dsum, grade, hierarchy,
-    lei_by_name, norm_label,
+    lei_by_name, money, norm_label,
 )
 
 D0 = Decimal(0)
@@ -467,10 +468,22 @@ def sangong(book: Book):
     if not _dept(book):
         return
     sg, basic = _table(book, "sangong"), _table(book, "basic_gpb")
-    if sg is None or basic is None or not sg.lines:
+    if sg is None or basic is None:
+        return
+    codes = _by_code(basic)
+    if not sg.lines:
+        # a blank 三公 table reads as none at all: wrong when the 基本支出 table spends on 三公 lines
+        floors = [(code, _code_sum(codes, code, "total")) for _, code in SANGONG_ECON if code in codes]
+        spent = [(code, v) for code, v in floors if v > 0]
+        if spent:
+            lines = "、".join(f"{code} {codes[code][0].label} {money(v)}" for code, v in spent)
+            f = _unfilled(sg, (), f"“{basic.sheet}”中的{lines}，合计", dsum(v for _, v in spent),
+                          hint="请填写“三公”经费预算（不少于基本支出中的对应科目）。")
+            if f is not None:
+                col = sg.columns.get("total") or next(iter(sg.columns.values()), "")
+                yield replace(f, cell=f"{col}{sg.header_row + 1}" if col else "")
         return
     row = sg.lines[0]
-    codes = _by_code(basic)
     for col, code in SANGONG_ECON:
         if col not in row.cells or col in row.bad or code not in codes:
             continue
