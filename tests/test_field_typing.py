@@ -201,3 +201,21 @@ def test_fiscal_account_money_has_its_own_line(fresh, tmp_path):
     assert income["财政专户管理资金收入"] == D("16") and income["事业收入预算"] is None
     assert income["本年收入合计"] == D("116")
     assert book.tables["income_dept"].total_line().amounts["total"] == D("116")
+
+
+@pytest.mark.parametrize("typed, year, s007", [("2024年", 2024, False), ("2024 年度", 2024, False),
+                                               ("二〇二四年", None, True)])
+def test_year_typed_with_its_word(fresh, typed, year, s007):
+    """"2024年" in 预算年度 is the year 2024; what cannot be read is one S007 — never also "未填写" (S005)."""
+    path = fresh()
+    wb = openpyxl.load_workbook(path)
+    ws = wb["单位信息"]
+    cell = next(c for row in ws.iter_rows() for c in row if c.value in ("预算年度", "*预算年度"))
+    ws.cell(cell.row, cell.column + 1, typed)
+    wb.save(path)
+    book, report = check_file(path)
+    codes = [f.code for f in report.findings if f.sheet == "单位信息" and f.code in ("S005", "S007")
+             and "预算年度" in f.message]
+    assert codes == (["S007"] if s007 else [])
+    if year:
+        assert book.year == year

@@ -319,12 +319,21 @@ def _find_field(view: SheetView, f: Field) -> tuple[int, int] | None:
     return min(found) if found else None
 
 
+_YEAR_WORD = lazy(r"(\S+?)\s*年度?")
+_COUNT_WORD = lazy(r"(\S+?)\s*[人辆个名家台户项]")
+
+
 def _convert(f: Field, raw: object, sheet: str, cell: str, findings: list[Finding]) -> object:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if f.type in ("int", "year"):
+        number = raw
+        if isinstance(raw, str):       # "2024年", "2024年度", "3辆", "45 人": the number a person wrote
+            m = (_YEAR_WORD if f.type == "year" else _COUNT_WORD).fullmatch(raw.strip())
+            if m:
+                number = m[1]
         try:
-            d = parse_amount(raw)
+            d = parse_amount(number)
         except NotAnAmount:
             d = None
         if d is None or d != d.to_integral_value():
