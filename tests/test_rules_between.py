@@ -187,6 +187,59 @@ def test_mislabelled_summary_line_is_not_arithmetic(dept_book):
     assert not [f for f in report if f.code.startswith("X") and f.sheet == "部门收支总表"]
 
 
+def with_gpb_carryover(d: dict, carry: str = "30") -> dict:
+    """Seed 001 (clean) with 30.00 of 上年结转 一般公共预算 money spent on 2010301 行政运行 this year, every
+    summary consistent: the 一般公共预算财政拨款支出预算表 shows the year's own appropriations only."""
+    c = D(carry)
+
+    def add(table, key, col, nth=0):
+        a = row(d, table, key, nth)["amounts"]
+        a[col] = str(D(a.get(col) or 0) + c)
+
+    for key in ("总计", "201", "20103", "2010301"):
+        add("income_dept", key, "carryover"), add("income_dept", key, "total")
+        add("expense_dept", key, "basic"), add("expense_dept", key, "total")
+    add("summary_dept_income", "上年结转", "amount"), add("summary_dept_income", "收入总计", "amount")
+    for key in ("一般公共服务支出", "本年支出合计", "支出总计"):
+        add("summary_dept_expense", key, "amount")
+    add("summary_fin_income", "二、上年结转", "amount"), add("summary_fin_income", "一般公共预算拨款", "amount", 1)
+    add("summary_fin_income", "本年收入总计", "amount")
+    for key in ("一、本年支出", "一般公共服务支出", "本年支出总计"):
+        add("summary_fin_expense", key, "total"), add("summary_fin_expense", key, "gpb")
+    perf = d["forms"]["perf_overall"]
+    perf["total_budget"] = perf["dept_budget"] = str(D(perf["dept_budget"]) + c)
+    return d
+
+
+def test_carried_over_money_is_not_in_the_gpb_table(make_book, tmp_path):
+    """上年结转 一般公共预算 money: the 财政拨款收支总表 spends it on top of the detail tables' appropriations, and
+    部门收入总表 shows it in its own column — a consistent book has no T/X finding, and recalc changes nothing."""
+    from xltools.cli.recalc import recalc_file
+
+    src = make_book(with_gpb_carryover(clean_data()))
+    assert [f for f in own_checks(src) if f.code[0] in "TX"] == []
+    edits, _ = recalc_file(src, tmp_path / "out.xlsx")
+    assert len(edits) == 0
+
+
+def test_carried_over_money_typed_into_the_gpb_table_is_named(make_book):
+    """The same 30.00 also typed into the 一般公共预算财政拨款支出预算表: X007 says the table lists the year's own
+    appropriations only, X002 compares its total plus the 上年结转 — and recalc does not copy the 30 into the
+    部门收入总表's 一般公共预算 column (that would count it twice)."""
+    d = with_gpb_carryover(clean_data())
+    for key in ("总计", "201", "20103", "2010301"):
+        a = row(d, "expense_gpb", key)["amounts"]
+        a["basic"], a["total"] = str(D(a["basic"]) + 30), str(D(a["total"]) + 30)
+    src = make_book(d)
+    fs = {f.code: f for f in own_checks(src) if f.code in ("X002", "X007")}
+    assert "上年结转资金安排的支出不列入" in fs["X007"].message
+    assert (fs["X002"].expected, fs["X002"].actual) == (D("1992.33"), D("1962.33"))
+    from xltools.parse import read_book
+    from xltools.subtotals import recompute
+
+    assert not [e for e in recompute(read_book(src)[0]).edits if e.sheet == "部门收入总表"]
+
+
 # ----------------------------------------------------------------------------------------------- X009
 
 def test_sangong_covers_basic_lines(make_book):

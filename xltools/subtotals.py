@@ -19,12 +19,15 @@ Which cells the tool owns (recalc writes them; every other cell is the person's 
 4. The summary tables that follow from the detail tables (部门预算公开 only):
    - 部门支出总表 基本支出/项目支出 by code = 一般公共预算 + 政府性基金 tables, when the department's only income is
      those two appropriations (部门收入总表 has nothing in its other columns); otherwise they are the person's;
-   - 部门收入总表 一般公共预算拨款收入 / 政府性基金预算拨款收入 columns by code = the two tables' 小计;
+   - 部门收入总表 一般公共预算拨款收入 / 政府性基金预算拨款收入 columns by code = the two tables' 小计 (not on a
+     row with 上年结转: whether that 小计 spends carried-over money too only the person knows);
    - 部门收支总表: income items from the 部门收入总表 column totals; expense items named as a 类 of the
      部门支出总表 from that 类's 合计 (an item whose name is no 类 of the detail is left as typed — the code
      rules report it);
    - 财政拨款收支总表: 本年收入 items from the 部门收入总表 column totals; 本年支出 items named as a 类 from the
-     一般公共预算 / 政府性基金 tables (国有资本经营 and 上年结转 / 结转下年 stay the person's).
+     一般公共预算 / 政府性基金 tables, unless that money has a 上年结转 or 结转下年 (the detail tables show the
+     year's own appropriations, the 本年支出 column also what is carried over: fin_carryover) — then, like
+     国有资本经营 and the 上年结转 / 结转下年 lines, they stay the person's.
    A summary is filled only from a detail table that has figures in it (an empty detail table is "not filled
    yet", never a reason to wipe a summary), and only rows whose code or name the detail table has are written.
 Guard: a sum whose parts are all blank never overwrites a typed figure (the finding stays; nothing is lost),
@@ -415,6 +418,25 @@ FIN_INCOME: dict[str, str] = {"一般公共预算拨款": "gpb", "一般公共�
                               "国有资本经营预算拨款": "soe", "国有资本经营预算拨款收入": "soe"}
 FIN_INCOME_SECTION = "本年收入"
 FIN_EXPENSE_SECTION = "本年支出"
+FIN_CARRY_IN, FIN_CARRY_OUT = "上年结转", "结转下年"
+
+
+def fin_carryover(book: Book, col: str) -> Decimal:
+    """What the 财政拨款收支总表's 本年支出 in column col ("gpb" / "fund") spends beyond the year's own
+    appropriations, which are what the 一般公共预算 / 政府性基金 detail tables and the 部门收入总表's
+    appropriation columns show: that money's 上年结转 (income side) less its 结转下年 (expense side)."""
+    carry = ZERO
+    inc = book.tables.get("summary_fin_income")
+    if inc is not None:
+        for ln in inc.items():
+            if norm_label(ln.section) == FIN_CARRY_IN and FIN_INCOME.get(norm_label(ln.label)) == col:
+                carry += ln.amounts.get("amount") or ZERO
+    exp = book.tables.get("summary_fin_expense")
+    if exp is not None:
+        for ln in exp.lines:
+            if norm_label(ln.label) == FIN_CARRY_OUT:
+                carry -= ln.amounts.get(col) or ZERO
+    return carry
 
 
 def fiscal_only(income: TableCalc | None) -> bool:
@@ -468,7 +490,9 @@ def _summary_overrides(key: str, book: Book, calcs: dict[str, TableCalc]) -> dic
                 for col in ("basic", "project"):
                     if col in probe.cols:
                         out[(ln.row, col)] = _nz(dsum(s.value(src.row, col) for s, src in hits))
-            else:
+            elif ln.amounts.get("carryover") in (None, ZERO):
+                # a row with 上年结转: whether its detail 小计 spends carried-over money too, only the person
+                # knows — its appropriation figures stay as typed (X007 compares them)
                 for s, col in ((gpb, "gpb"), (fund, "fund")):
                     if col not in probe.cols or s is None or not s.has_figures():
                         continue
@@ -498,8 +522,9 @@ def _summary_overrides(key: str, book: Book, calcs: dict[str, TableCalc]) -> dic
                 out[(ln.row, "amount")] = _nz(income.total(col))
         return out
     if key == "summary_fin_expense" and sources:
+        # a column that also spends carried-over money is not the detail's by 类: it stays the person's
         maps = {col: (c, lei_by_name(c.table)) for col, c in (("gpb", gpb), ("fund", fund))
-                if c is not None and c.has_figures()}
+                if c is not None and c.has_figures() and not fin_carryover(book, col)}
         for ln in table.items():
             if norm_label(ln.section) not in (FIN_EXPENSE_SECTION, ""):
                 continue

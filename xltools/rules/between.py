@@ -22,8 +22,8 @@ from xltools.rules import rule
 from xltools.rules.registry import check
 from xltools.rules.tables import amounts
 from xltools.subtotals import (
-    FIN_EXPENSE_SECTION, FIN_INCOME, FIN_INCOME_SECTION, OTHER_INCOME, SUMMARY_INCOME, dsum, grade, hierarchy,
-    lei_by_name, money, norm_label,
+    FIN_EXPENSE_SECTION, FIN_INCOME, FIN_INCOME_SECTION, OTHER_INCOME, SUMMARY_INCOME, dsum, fin_carryover, grade,
+    hierarchy, lei_by_name, money, norm_label,
 )
 
 D0 = Decimal(0)
@@ -189,7 +189,8 @@ def fin_summary(book: Book):
                 continue
             if state != "both":
                 continue
-            lei = lei_by_name(detail)
+            carry = fin_carryover(book, col)
+            lei = lei_by_name(detail) if not carry else {}   # carried-over money is not split by 类 anywhere
             found = []
             items = [ln for ln in exp.items() if norm_label(ln.section) in (FIN_EXPENSE_SECTION, "")]
             for ln in items:
@@ -204,9 +205,11 @@ def fin_summary(book: Book):
             if not found:
                 sec = next((ln for ln in exp.lines if ln.kind == "section"
                             and norm_label(ln.label) == FIN_EXPENSE_SECTION), None)
-                f = _compare("X002", exp, sec, col, _total(detail, "total"), sec.amounts.get(col) if sec else None,
-                             name=sec.label if sec else "", column=_label(book, exp, col),
-                             source=f"“{detail.sheet}”合计")
+                source = f"“{detail.sheet}”合计" + (
+                    f" {money(_total(detail, 'total'))} 加上年结转（扣除结转下年）{money(carry)} " if carry else "")
+                f = _compare("X002", exp, sec, col, _total(detail, "total") + carry,
+                             sec.amounts.get(col) if sec else None, name=sec.label if sec else "",
+                             column=_label(book, exp, col), source=source)
                 if f:
                     yield f
     inc, income = _table(book, "summary_fin_income"), _table(book, "income_dept")
@@ -381,6 +384,10 @@ def dept_income(book: Book):
         for ln in leaves:
             f = _compare("X007", income, ln, col, _code_sum(detail_codes, ln.code, "total"),
                          ln.amounts.get(col), code=ln.code, name=ln.label, column=column, source=source)
+            carry = ln.amounts.get("carryover")
+            if f and carry and f.expected > (f.actual or D0):
+                f = replace(f, message=f.message[:-1] + f"（本行另有上年结转 {money(carry)}：“{detail.sheet}”只列当年"
+                            "拨款安排的支出，上年结转资金安排的支出不列入）。")
             if f:
                 flagged.add(ln.row)
                 yield f
