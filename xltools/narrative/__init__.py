@@ -41,11 +41,13 @@ def explain(book, template_dir: str | Path | None = None) -> Document:
 
 
 def explain_file(path: str | Path, template_dir: str | Path | None = None) -> tuple[Document, list]:
-    """Read a workbook and explain it: (Document, the parse findings met on the way)."""
-    from xltools.parse import read_book
+    """Read a workbook and explain it: (Document, the parse findings met on the way — with T006 for computed
+    cells still empty, which the document shows as the details give them: xltools.pipeline.with_totals)."""
+    from xltools.io.readers import read_grids
+    from xltools.pipeline import with_totals
 
-    book, findings = read_book(path)
-    return explain(book, template_dir), findings
+    book, findings, pending = with_totals(read_grids(path))
+    return explain(book, template_dir), findings + pending
 
 
 def output_kind(path: str | Path) -> str:
