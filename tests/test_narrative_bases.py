@@ -290,3 +290,32 @@ def test_missing_vehicle_plan_does_not_claim_a_purchase(doc_of):
     _, doc = doc_of(fund_data(vehicle_purchase_plan=None))
     assert "2021年一般公共预算【待填写：本年购置车辆安排】。" in doc.markdown()
     assert "安排购置车辆【待填写" not in doc.markdown()
+
+
+# ----------------------------------------------------------------------------------------------- 不涉及的不列
+
+def test_no_gpb_project_money_leaves_the_project_sentence_out(doc_of):
+    """No 一般公共预算 项目支出 this year and none to compare with: no "项目支出0.00万元" sentence (the official
+    pattern: 不涉及的不列), and the 基本支出 sentence ends the paragraph."""
+    import copy
+
+    from xltools.demo import dept_data
+
+    data = copy.deepcopy(dept_data())
+    data["tables"]["expense_gpb"] = [
+        {**r, "amounts": {**r["amounts"], "project": None, "total": r["amounts"].get("basic")}}
+        for r in data["tables"]["expense_gpb"]]
+    _, doc = doc_of(data)
+    s = three(doc.markdown())
+    assert "项目支出0.00万元" not in s and "项目资金主要用于" not in s
+    assert "保障部门正常运转的各项商品服务支出。" in s
+
+
+@pytest.mark.parametrize("plan, sentence", [
+    ("购置疾控应急车辆1辆", "一般公共预算安排购置疾控应急车辆1辆。"),
+    ("安排购置执法执勤用车1辆", "一般公共预算安排购置执法执勤用车1辆。"),
+    ("执法执勤用车1辆", "一般公共预算安排购置车辆执法执勤用车1辆。"),
+])
+def test_vehicle_purchase_is_said_once(doc_of, plan, sentence):
+    _, doc = doc_of(fund_data(vehicle_purchase_plan=plan))
+    assert sentence in doc.markdown()

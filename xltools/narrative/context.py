@@ -666,16 +666,20 @@ def dept_context(ctx: Context) -> dict:
 
     plan = info.get("vehicle_purchase_plan")
     if plan is None:
-        purchase = ctx.field_missing(info, "vehicle_purchase_plan")
+        purchase = purchase_text = ctx.field_missing(info, "vehicle_purchase_plan")
         purchase_none = False
     else:
         purchase = md_escape(clean_sentence(str(plan)))
         purchase_none = label_key(plan) in NONE_WORDS
+        # the plan as typed may already say 购置 / 安排 (购置疾控应急车辆1辆): not "安排购置车辆购置…"
+        purchase_text = (purchase if purchase.startswith(("安排", "计划")) else
+                         "安排" + purchase if purchase.startswith(("购置", "新购", "购买", "采购", "更新")) else
+                         "安排购置车辆" + purchase)
     vt = info.get("vehicles_total")
     assets = View(date=ctx.text(info, "assets_date"),
                   vehicles=ctx.integer(info, "vehicles_total"),
                   general=(ctx.integer(info, "vehicles_general") if vt else info.get("vehicles_general")),
-                  purchase=purchase, purchase_none=purchase_none)
+                  purchase=purchase, purchase_none=purchase_none, purchase_text=purchase_text)
 
     # -- tables, 部门整体绩效目标表, projects
     tables = {key: table_view(book, fam, key) for key in DEPT_TABLE_ORDER if _has_sheet(fam, key)}
