@@ -319,3 +319,18 @@ def test_no_gpb_project_money_leaves_the_project_sentence_out(doc_of):
 def test_vehicle_purchase_is_said_once(doc_of, plan, sentence):
     _, doc = doc_of(fund_data(vehicle_purchase_plan=plan))
     assert sentence in doc.markdown()
+
+
+def test_glossary_explains_the_money_the_department_has(doc_of):
+    """事业收入 / 财政专户管理资金 / 上年结转 are explained, numbered after the published five, only when the
+    department has that money (seed 001 has none: its glossary is the published one)."""
+    data = fund_data()
+    t = data["tables"]["summary_dept_income"]
+    for r in t:
+        if r["label"] in ("事业收入预算", "上年结转"):
+            r["amounts"] = {**r["amounts"], "amount": "10"}
+    _, doc = doc_of(data)
+    md = doc.markdown().split("## 六、专业性名词解释")[1]
+    assert "\n\n（六）事业收入：" in md and "\n\n（七）上年结转：" in md and "财政专户管理资金收入：" not in md
+    _, seed = doc_of(copy.deepcopy(__import__("xltools.demo", fromlist=["dept_data"]).dept_data()))
+    assert "（六）" not in seed.markdown().split("## 六、专业性名词解释")[1].split("部门预算公开联系人")[0]

@@ -36,7 +36,7 @@ PROCUREMENT_ITEMS = (("货物类", "goods", "procurement_goods", "货物"), ("�
                      ("服务类", "services", "procurement_services", "服务"))
 # the money a purchase is paid from: (words in the sentence, columns of 政府采购预算明细表)
 PROCUREMENT_SOURCES = (("一般公共预算拨款", ("gpb",)), ("政府性基金预算拨款", ("fund",)), ("国有资本经营预算拨款", ("soe",)),
-                       ("事业收入", ("biz_nonedu", "biz_edu")), ("事业单位经营收入", ("operating",)),
+                       ("财政专户管理资金", ("fiscal",)), ("事业收入", ("biz_nonedu", "biz_edu")), ("事业单位经营收入", ("operating",)),
                        ("其他收入", ("other",)), ("用事业基金弥补收支差额", ("reserve",)), ("上年结转", ("carryover",)))
 NONE_WORDS = {"无", "没有", "否", "0", "无安排", "不涉及"}
 
