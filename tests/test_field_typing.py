@@ -219,3 +219,25 @@ def test_year_typed_with_its_word(fresh, typed, year, s007):
     assert codes == (["S007"] if s007 else [])
     if year:
         assert book.year == year
+
+
+def test_merged_amount_cells_are_named(fresh):
+    """基本支出 and 项目支出 of one row merged into one cell (a tired person's layout fix): S008 at the merge says
+    why the sums do not add up, instead of only the T findings it causes."""
+    path = fresh()
+    wb = openpyxl.load_workbook(path)
+    ws = wb[GPB]
+    type_rows(ws, [("2010301", "行政运行", 30, 20)], ("科目编码", "科目名称", "基本支出", "项目支出"))
+    row, b, p = first_input_row(ws), column(ws, "基本支出"), column(ws, "项目支出")
+    ws.merge_cells(start_row=row, start_column=b, end_row=row, end_column=p)
+    wb.save(path)
+    _, report = check_file(path)
+    (f,) = [f for f in report.findings if f.code == "S008"]
+    assert (f.sheet, f.severity) == (GPB, "error") and "项目支出" in f.message
+    assert f.cell == f"{openpyxl.utils.get_column_letter(b)}{row}"
+
+
+def test_the_templates_have_no_merged_amount_cells(examples_dir):
+    """The official templates merge header cells only: no S008 on any example built from them."""
+    for book in sorted(examples_dir.glob("*.xlsx")):
+        assert not [f for f in check_file(book)[1].findings if f.code == "S008"], book.name

@@ -174,6 +174,15 @@ class SheetView:
                     for c in cols:
                         row[c] = (r0, c0)
 
+    @property
+    def merged_rows(self) -> dict[int, dict[int, tuple[int, int]]]:
+        """Rows with merged continuation cells (a membership test per row is all a table's parse asks)."""
+        return self._owner
+
+    def merged_owner(self, r: int) -> dict[int, tuple[int, int]]:
+        """Row r's merged continuation cells: column → the top-left (row, column) of their range."""
+        return self._owner.get(r, {})
+
     def raw(self, r: int, c: int) -> object:
         row = self.grid[r] if 0 <= r < self.height else ()
         return row[c] if 0 <= c < len(row) else None
@@ -454,6 +463,22 @@ def _amounts(row: list[object], r: int, amount_cols: list[tuple[str, int, str]])
     return amounts, cells, bad
 
 
+def _merged_amounts(view: SheetView, r: int, decl: TableDecl, amount_cols: list[tuple[str, int, str]],
+                    seen: set[tuple[int, int]], findings: list[Finding]) -> None:
+    """S008 for a merged range that covers an amount cell of this row other than its own top-left cell: only the
+    top-left cell holds a value, so the other amounts read as empty (the T rules would only see wrong sums)."""
+    owners = view.merged_owner(r)
+    for key, c, _ in amount_cols:
+        top = owners.get(c)
+        if top is None or top in seen:
+            continue
+        seen.add(top)
+        r0, c0 = top
+        r1, c1 = next(((m[2], m[3]) for m in view.merged if (m[0], m[1]) == top), top)
+        findings.append(rule("S008").finding(view.name, cell_ref(r0, c0), column=decl.column(key).label,
+                                             range=f"{cell_ref(r0, c0)}:{cell_ref(r1, c1)}"))
+
+
 def _is_note(text: str) -> bool:
     return label_key(text).startswith(_NOTE_KEYS)
 
@@ -478,6 +503,7 @@ def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, f
     lines: list[Line] = []
     section = ""
     last_lei = last_kuan = None
+    merged_seen: set[tuple[int, int]] = set()
     for r in range((header_row or 0) + 1, view.height):
         row = view.grid[r]
         if _blank(row):
@@ -502,6 +528,8 @@ def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, f
         if first_text and _is_note(first_text):
             break
         amounts, cells, bad = _amounts(row, r, amount_cols)
+        if r in view.merged_rows:
+            _merged_amounts(view, r, decl, amount_cols, merged_seen, findings)
         no_code = raw_code in (None, "")
         if not label and no_code and all(v is None for v in amounts.values()) and not bad:
             continue
