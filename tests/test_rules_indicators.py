@@ -808,3 +808,10 @@ def test_rules_never_raise_on_any_text(rows, funds, unit, year):
         for f in fn(book):
             assert f.code.startswith("I") and f.severity in ("error", "warning", "info") and f.message
             assert f.sheet == TARGETS
+
+
+def test_a_cost_per_person_is_no_part_of_the_total(make_book):
+    """人均救助 ≤1000元 (typed without "/人"): a cost per person, not the project's cost — no I031 against 42 万元."""
+    rows = [r for r in complete(2026) if "成本" not in r["level1"] + r["level2"]]
+    rows.append(ind("成本指标", "经济成本指标", "人均救助标准", "1000", op="<=", unit="元"))
+    assert [f for f in check(make_book, rows) if f.code in ("I030", "I031")] == []

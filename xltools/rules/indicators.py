@@ -451,6 +451,10 @@ def _money_text(amount: Decimal, unit: str) -> str:
     return f"{_plain(amount)} {unit}"
 
 
+# words that make a cost indicator a cost per unit (its value is typed without "/人" often enough)
+PER_UNIT_WORDS = ("人均", "每人", "每户", "每次", "每件", "每辆", "每平方米", "单价", "单位成本", "平均", "标准")
+
+
 @check("indicators_cost")
 def cost(book: Book) -> Iterator[Finding]:
     for s in _levels_sets(book):
@@ -481,6 +485,8 @@ def cost(book: Book) -> Iterator[Finding]:
         amounts = [_money(r.value) for r in costs]
         if any(len(a) != 1 for a in amounts):
             continue     # a cost that is no money (厉行节约 = 100%) or several amounts: no total to compare
+        if any(w in _name(r) for r in costs for w in PER_UNIT_WORDS):
+            continue     # 人均救助 ≤1000元: a cost per person (or per item) is no part of the project's total
         units = {a[0].unit for a in amounts}
         if len(units) != 1:
             continue     # 元 beside 万元: leave the total alone (a unit price may sit among the costs)
