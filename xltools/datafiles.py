@@ -65,6 +65,13 @@ def read_cache(cache: str | Path, stamp: tuple):
     return value if tuple(stored_stamp) == stamp else None
 
 
+def read_store(cache: str | Path, stamp: tuple) -> dict:
+    """A store of compiled things kept between processes (xltools.lazyre's patterns, xltools.record's __init__
+    code): the dict kept under `stamp`, or an empty one."""
+    value = read_cache(cache, stamp)
+    return value if isinstance(value, dict) else {}
+
+
 def write_cache(cache: str | Path, stamp: tuple, value) -> None:
     """Keep `value` (not None) under `stamp`, written atomically; a value marshal cannot hold (a TOML date) or a
     folder that cannot be written (a read-only install) keeps nothing, silently: the source is parsed again."""

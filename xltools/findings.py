@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from xltools.record import asdict, record
+from xltools.text import fmt_money
 from decimal import Decimal
 
 SEVERITIES = ("error", "warning", "info")
@@ -25,7 +26,7 @@ class Finding:
         for k in ("expected", "actual"):
             v = d[k]
             if isinstance(v, Decimal):
-                d[k] = _money(v) if money else format(v, "f")
+                d[k] = fmt_money(v) if money else format(v, "f")
             elif v is not None and not isinstance(v, (str, int, float, bool)):
                 d[k] = str(v)
         return d
@@ -37,12 +38,6 @@ class Finding:
 
 
 _MONEY_FAMILIES = ("T", "X")   # rules whose expected/actual are amounts: printed as the messages print them
-
-
-def _money(d: Decimal) -> str:
-    """At least two decimals ("425.6" → "425.60", "654" → "654.00"), more when the figure has them."""
-    whole, dot, frac = format(d, "f").partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
 
 
 class Report:

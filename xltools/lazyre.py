@@ -42,10 +42,9 @@ def _stamp() -> tuple:
 
 
 def _load_store() -> dict:
-    from xltools.datafiles import read_cache
+    from xltools.datafiles import read_store
 
-    entries = read_cache(_STORE, _stamp())
-    return entries if isinstance(entries, dict) else {}
+    return read_store(_STORE, _stamp())
 
 
 def _program(pattern, flags: int) -> tuple:

@@ -174,11 +174,6 @@ class SheetView:
                     for c in cols:
                         row[c] = (r0, c0)
 
-    @property
-    def merged_rows(self) -> dict[int, dict[int, tuple[int, int]]]:
-        """Rows with merged continuation cells (a membership test per row is all a table's parse asks)."""
-        return self._owner
-
     def merged_owner(self, r: int) -> dict[int, tuple[int, int]]:
         """Row r's merged continuation cells: column → the top-left (row, column) of their range."""
         return self._owner.get(r, {})
@@ -463,11 +458,11 @@ def _amounts(row: list[object], r: int, amount_cols: list[tuple[str, int, str]])
     return amounts, cells, bad
 
 
-def _merged_amounts(view: SheetView, r: int, decl: TableDecl, amount_cols: list[tuple[str, int, str]],
-                    seen: set[tuple[int, int]], findings: list[Finding]) -> None:
-    """S008 for a merged range that covers an amount cell of this row other than its own top-left cell: only the
-    top-left cell holds a value, so the other amounts read as empty (the T rules would only see wrong sums)."""
-    owners = view.merged_owner(r)
+def _merged_amounts(view: SheetView, owners: dict[int, tuple[int, int]], decl: TableDecl,
+                    amount_cols: list[tuple[str, int, str]], seen: set[tuple[int, int]], findings: list[Finding]) -> None:
+    """S008 for a merged range that covers an amount cell of a row (`owners`: its merged continuation cells) other
+    than its own top-left cell: only the top-left cell holds a value, so the other amounts read as empty (the T
+    rules would only see wrong sums)."""
     for key, c, _ in amount_cols:
         top = owners.get(c)
         if top is None or top in seen:
@@ -528,8 +523,9 @@ def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, f
         if first_text and _is_note(first_text):
             break
         amounts, cells, bad = _amounts(row, r, amount_cols)
-        if r in view.merged_rows:
-            _merged_amounts(view, r, decl, amount_cols, merged_seen, findings)
+        owners = view.merged_owner(r)
+        if owners:
+            _merged_amounts(view, owners, decl, amount_cols, merged_seen, findings)
         no_code = raw_code in (None, "")
         if not label and no_code and all(v is None for v in amounts.values()) and not bad:
             continue
@@ -551,7 +547,7 @@ def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, f
             elif k in sections:
                 kind = "section"
                 section = label
-        if code is None and kind == "item" and label and code_cell_col is not None and decl.code_kind in _CODED:
+        if code is None and kind == "item" and label and code_cell_col is not None and decl.coded:
             code = code_by_name(decl.code_kind, year, label)
         if name_col is not None:
             cells[name_key] = f"{name_letter}{r + 1}"
@@ -569,19 +565,14 @@ def parse_table(view: SheetView, decl: TableDecl, year: int | None, unit: str, f
     return Table(decl.key, view.name, unit, tuple(lines), letters, (header_row or 0) + 1, True)
 
 
-_CODED = ("func", "econ_dept")       # tables listed by 科目编码 (xltools.subtotals.CODED)
-
-
 def code_by_name(kind: str, year: int | None, name: str) -> str | None:
     """The code of the one catalogue entry of this classification called `name` (its current or a former name);
     None when no entry or several are. A row typed with its name only ("工资福利支出", no code) is placed as that
     code, so its amounts add up where they belong; the C rules still ask for the code and fill-codes fills it."""
     from xltools.codes.catalogue import get_catalogue
-    from xltools.codes.normalise import name_key
 
-    key = name_key(name)
-    hits = [e.code for e, keys in get_catalogue().view(kind, year).name_keys() if key in keys]
-    return hits[0] if len(hits) == 1 else None
+    hits = get_catalogue().view(kind, year).named(name)
+    return hits[0].code if len(hits) == 1 else None
 
 
 def _split_code_columns(view: SheetView, r: int, taken: set[int]) -> dict[str, int]:

@@ -49,8 +49,7 @@ def with_totals(grids: Grids) -> tuple[Book, list[Finding], list[Finding]]:
     from xltools.edits import EditSet, apply_to_grids
     from xltools.rules import rule
 
-    filled = Grids({name: [list(r) for r in rows] for name, rows in grids.sheets.items()}, grids.merged,
-                   grids.hidden, grids.source)
+    filled = grids.copy()
     apply_to_grids(filled, EditSet(pending))
     book, findings = parse_book(filled)
     per_sheet: dict[str, list[str]] = {}
@@ -63,19 +62,10 @@ def with_totals(grids: Grids) -> tuple[Book, list[Finding], list[Finding]]:
 def _pending_totals(grids: Grids, book: Book) -> list:
     """recalc's edits that would fill an empty cell with a figure (or a summary row's code and name)."""
     from xltools.subtotals import recompute_grids
-    from xltools.text import parse_ref
 
     _, edits = recompute_grids(grids, book, only_empty=True)
-    out = []
-    for e in edits.edits:
-        if not e.sets_value or e.value in (None, "") or e.sheet not in grids:
-            continue
-        r, c = parse_ref(e.cell)
-        grid = grids[e.sheet]
-        row = grid[r] if r < len(grid) else ()
-        if (row[c] if c < len(row) else None) in (None, ""):
-            out.append(e)
-    return out
+    return [e for e in edits.edits if e.sets_value and e.value not in (None, "") and e.sheet in grids
+            and grids.value(e.sheet, e.cell) in (None, "")]
 
 
 def check_grids(grids: Grids) -> tuple[Book, Report]:

@@ -158,10 +158,9 @@ def _code(layout: tuple[tuple[str, str], ...]) -> CodeType:
     """The compiled __init__ of a field layout: from the store, else compiled (and kept at exit)."""
     global _known, _added
     if _known is None:
-        from xltools.datafiles import read_cache
+        from xltools.datafiles import read_store
 
-        stored = read_cache(_STORE, _stamp())
-        _known = stored if isinstance(stored, dict) else {}
+        _known = read_store(_STORE, _stamp())
     code = _known.get(layout)
     if type(code) is not CodeType:
         module = compile(_source(layout), "<xltools.record __init__>", "exec")

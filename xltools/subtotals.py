@@ -50,7 +50,7 @@ from functools import lru_cache
 from xltools.families import TableDecl, get_family
 from xltools.lazyre import lazy
 from xltools.model import Book, Line, Table
-from xltools.text import label_key
+from xltools.text import fmt_money, label_key
 
 # xltools.edits is imported by the functions that make edits (recalc), not at import: the checks never do
 TYPE_CHECKING = False              # typing.TYPE_CHECKING without importing typing
@@ -58,7 +58,6 @@ if TYPE_CHECKING:
     from xltools.edits import Edit, EditSet
 
 ZERO = Decimal(0)
-CODED = ("func", "econ_dept")
 
 
 # ----------------------------------------------------------------------------------------------- tolerance
@@ -92,9 +91,7 @@ def dsum(values: Iterable[Decimal | None]) -> Decimal:
 
 def money(d: Decimal | None) -> str:
     """An amount as printed in a message: at least two decimals (68.2 → 68.20), more when typed so."""
-    s = format(d if d is not None else ZERO, "f")
-    whole, dot, frac = s.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
+    return fmt_money(d if d is not None else ZERO)
 
 
 def num(d: Decimal | None) -> object:
@@ -142,7 +139,7 @@ def _norm_key(k: str) -> str:
 
 
 def is_coded(decl: TableDecl) -> bool:
-    return decl.code_kind in CODED
+    return decl.coded
 
 
 def hierarchy(table: Table) -> tuple[dict[int, list[Line]], list[Line]]:
@@ -644,8 +641,6 @@ def recompute_grids(grids, book: Book | None = None, only_empty: bool = False) -
     """recompute() after summary_rows(): the rows are added to a copy of the grids, the book read again, and
     the amounts computed on it. Returns the book as read (`book`, when the caller has parsed the grids already)
     and every edit (rows first); with only_empty, only the edits of owned cells that are empty."""
-    import copy
-
     from xltools.edits import apply_to_grids
     from xltools.parse import parse_book
 
@@ -654,8 +649,7 @@ def recompute_grids(grids, book: Book | None = None, only_empty: bool = False) -
     rows = summary_rows(book, untouched_only=only_empty)
     if not len(rows):
         return book, recompute(book, only_empty)
-    grids2 = copy.copy(grids)
-    grids2.sheets = {k: [list(r) for r in v] for k, v in grids.sheets.items()}
+    grids2 = grids.copy()
     apply_to_grids(grids2, rows)
     book2, _ = parse_book(grids2)
     es = recompute(book2, only_empty)

@@ -41,6 +41,12 @@ def _label_key(s: str) -> str:
     return s.rstrip(":")   # ： is : once half-width
 
 
+def fmt_money(d: Decimal) -> str:
+    """An amount as messages print it: at least two decimals (68.2 → 68.20), more when the figure has them."""
+    whole, dot, frac = format(d, "f").partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
 def cell_text(value: object) -> str:
     """A cell's value as display text ('' for empty), floats that are whole printed without .0."""
     if value is None:
@@ -85,7 +91,7 @@ def parse_amount(value: object) -> Decimal | None:
     s = halfwidth(str(value)).strip()
     if not s or s in _DASHES:
         return None
-    s = _AMOUNT_JUNK.sub("", s).replace("，", ",")
+    s = _AMOUNT_JUNK.sub("", s)             # a full-width ， is a , once half-width
     if "," in s:
         if not _GROUPED.fullmatch(s):
             raise NotAnAmount(str(value))

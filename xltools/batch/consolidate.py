@@ -36,7 +36,6 @@ from xltools.errors import XltoolsError
 from xltools.families import Family, TableDecl, get_family
 from xltools.model import Book, Line, Table
 
-CODED = ("func", "econ_dept")
 UNIT_IN_YUAN = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000)}
 UNITS_SHEET = "分单位汇总"
 LEFT_OUT_SHEET = "未汇总单位"
@@ -104,7 +103,7 @@ def contribution(book: Book) -> dict:
         cols = [c for c in input_columns(decl) if c in t.columns]
         if decl.single_row:
             tables[decl.key] = [(("row",), "", None, "item", _amounts(t.lines[0], cols))] if t.lines else []
-        elif decl.code_kind in CODED:
+        elif decl.coded:
             tables[decl.key] = _coded_rows(t, cols)
         else:
             tables[decl.key] = _labelled_rows(t, cols)
@@ -464,7 +463,7 @@ def build_data(fam: Family, agg: dict, *, year: int, unit: str, name: str, n_uni
             continue
         if decl.single_row:
             rows = _single_row(decl, agg)
-        elif decl.code_kind in CODED:
+        elif decl.coded:
             rows = _coded_table(decl, agg, year)
         else:
             rows = _labelled_table(decl, agg)
@@ -557,7 +556,7 @@ def consolidate(folder: str | Path, output: str | Path | None = None, *, include
         why = "；".join(f"{u.file}：{u.left_out}" for u in units[:5])
         raise NothingToConsolidate(f"文件夹“{root}”中没有可以汇总的工作簿（{why or '全部已跳过'}）。", path=root)
     fam = result.family
-    if not any(decl.code_kind in CODED for _, decl in fam.tables()):
+    if not any(decl.coded for _, decl in fam.tables()):
         raise NothingToConsolidate(f"模板族“{fam.title}”没有可以按科目汇总的表。", path=root)
     result.unit = str(_majority([u.unit for u in chosen]) or fam.default_unit)
     agg = aggregate(chosen, result.unit, fam)

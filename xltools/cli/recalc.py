@@ -30,16 +30,10 @@ def recalc_file(src: str | Path, dst: str | Path, *, backup: bool = False):
     from xltools.io.readers import read_grids
     from xltools.io.writers import atomic_write
     from xltools.subtotals import recompute_grids
-    from xltools.text import parse_ref
 
     grids = read_grids(src)
     _, edits = recompute_grids(grids)
-    old = {}
-    for e in edits.edits:
-        r, c = parse_ref(e.cell)
-        grid = grids[e.sheet] if e.sheet in grids else []
-        row = grid[r] if r < len(grid) else []
-        old[(e.sheet, e.cell)] = row[c] if c < len(row) else None
+    old = {(e.sheet, e.cell): grids.value(e.sheet, e.cell) for e in edits.edits}
     if len(edits):
         apply_edits(src, edits, dst, backup=backup)
     else:

@@ -211,6 +211,11 @@ class View:
             self._keys = [(e, tuple(name_key(n) for n in (e.name, *e.former_names))) for e in self.ordered]
         return self._keys
 
+    def named(self, name: str) -> list[Entry]:
+        """The entries called `name` (current or former name, compared as name_key), by code."""
+        key = name_key(name)
+        return [e for e, keys in self.name_keys() if key in keys]
+
 
 def user_catalogue_dir() -> Path:
     """`$XLTOOLS_HOME/catalogues`, or `~/.xltools/catalogues`."""

@@ -59,11 +59,14 @@ class Sum:
     parts: tuple[str, ...]
 
 
+CODED_KINDS = ("func", "econ_dept")   # the code kinds of tables listed by 科目编码
+
+
 @record
 class TableDecl:
     key: str
     columns: tuple[Column, ...]
-    code_kind: str = ""           # func | econ_dept | func_lei_by_name | "" (rows named by a label)
+    code_kind: str = ""           # func | econ_dept (CODED_KINDS) | func_lei_by_name | "" (rows named by a label)
     label_column: str = ""
     total_labels: tuple[str, ...] = ()
     sums: tuple[Sum, ...] = ()
@@ -80,6 +83,11 @@ class TableDecl:
             if c.key == key:
                 return c
         raise KeyError(key)
+
+    @property
+    def coded(self) -> bool:
+        """Whether the table is listed by 科目编码 (功能分类 类/款/项 or 经济分类 类/款 rows)."""
+        return self.code_kind in CODED_KINDS
 
     @property
     def amount_columns(self) -> tuple[Column, ...]:

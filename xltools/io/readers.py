@@ -37,6 +37,22 @@ class Grids:
     def names(self) -> list[str]:
         return list(self.sheets)
 
+    def value(self, sheet: str, ref: str) -> object:
+        """The value of one cell by its A1 reference (None beyond the grid or for a sheet not there)."""
+        from xltools.text import parse_ref
+
+        grid = self.sheets.get(sheet)
+        if grid is None:
+            return None
+        r, c = parse_ref(ref)
+        row = grid[r] if r < len(grid) else ()
+        return row[c] if c < len(row) else None
+
+    def copy(self) -> Grids:
+        """A copy whose rows can be written (edits applied in memory) without touching these."""
+        return Grids({name: [list(r) for r in rows] for name, rows in self.sheets.items()}, self.merged,
+                     self.hidden, self.source)
+
 
 def _clean(v: object) -> object:
     if v == "" or v is None:

@@ -17,7 +17,6 @@ from decimal import Decimal
 from xltools.families import get_family
 from xltools.findings import Finding
 from xltools.model import Book, Line, Table
-from xltools.record import replace
 from xltools.rules import rule
 from xltools.rules.registry import check
 from xltools.rules.tables import amounts
@@ -100,25 +99,30 @@ def _first_cell(table: Table, cols: tuple[str, ...]) -> str:
 
 
 def _compare(code: str, table: Table, ln: Line | None, col: str, expected: Decimal, actual: Decimal | None, /,
-             **params) -> Finding | None:
-    """A finding at ln's cell of col when actual differs from expected (None when they agree)."""
+             note: str = "", **params) -> Finding | None:
+    """A finding at ln's cell of col when actual differs from expected (None when they agree); `note` is added
+    after the message's tail."""
     if ln is None or col in ln.bad:
         return None
     sev = grade(expected, actual, table.unit)
     if sev is None:
         return None
     cell = ln.cells.get(col, "")
+    values = amounts(expected, actual, sev)
+    values["tail"] += note
     return rule(code).finding(table.sheet, cell, expected=expected, actual=actual or D0, severity=sev,
-                              **{**amounts(expected, actual, sev), **params})
+                              **{**values, **params})
 
 
 def _unfilled(summary: Table, cols: tuple[str, ...], source: Table | str, total: Decimal,
-              hint: str = HINT) -> Finding | None:
-    """X014: one finding for a table (or its columns) left without figures while its counterpart has some."""
+              hint: str = HINT, cell: str | None = None) -> Finding | None:
+    """X014: one finding for a table (or its columns) left without figures while its counterpart has some, at
+    `cell` (default: the first cell of cols)."""
     if total == 0:
         return None
     src = source if isinstance(source, str) else f"“{source.sheet}”合计"
-    return rule("X014").finding(summary.sheet, _first_cell(summary, cols), expected=total, actual=D0,
+    cell = _first_cell(summary, cols) if cell is None else cell
+    return rule("X014").finding(summary.sheet, cell, expected=total, actual=D0,
                                 table=summary.sheet, source=src, hint=hint, **amounts(total, D0))
 
 
@@ -382,12 +386,11 @@ def dept_income(book: Book):
         detail_codes = _by_code(detail)
         column, source = _label(book, income, col), f"“{detail.sheet}”同一科目的小计"
         for ln in leaves:
-            f = _compare("X007", income, ln, col, _code_sum(detail_codes, ln.code, "total"),
-                         ln.amounts.get(col), code=ln.code, name=ln.label, column=column, source=source)
-            carry = ln.amounts.get("carryover")
-            if f and carry and f.expected > (f.actual or D0):
-                f = replace(f, message=f.message[:-1] + f"（本行另有上年结转 {money(carry)}：“{detail.sheet}”只列当年"
-                            "拨款安排的支出，上年结转资金安排的支出不列入）。")
+            want, got, carry = _code_sum(detail_codes, ln.code, "total"), ln.amounts.get(col), ln.amounts.get("carryover")
+            note = (f"（本行另有上年结转 {money(carry)}：“{detail.sheet}”只列当年拨款安排的支出，上年结转资金安排的支出"
+                    "不列入）" if carry and want > (got or D0) else "")
+            f = _compare("X007", income, ln, col, want, got, note, code=ln.code, name=ln.label, column=column,
+                         source=source)
             if f:
                 flagged.add(ln.row)
                 yield f
@@ -484,11 +487,12 @@ def sangong(book: Book):
         spent = [(code, v) for code, v in floors if v > 0]
         if spent:
             lines = "、".join(f"{code} {codes[code][0].label} {money(v)}" for code, v in spent)
+            col = sg.columns.get("total") or next(iter(sg.columns.values()), "")
             f = _unfilled(sg, (), f"“{basic.sheet}”中的{lines}，合计", dsum(v for _, v in spent),
-                          hint="请填写“三公”经费预算（不少于基本支出中的对应科目）。")
+                          hint="请填写“三公”经费预算（不少于基本支出中的对应科目）。",
+                          cell=f"{col}{sg.header_row + 1}" if col else "")
             if f is not None:
-                col = sg.columns.get("total") or next(iter(sg.columns.values()), "")
-                yield replace(f, cell=f"{col}{sg.header_row + 1}" if col else "")
+                yield f
         return
     row = sg.lines[0]
     for col, code in SANGONG_ECON:

@@ -32,7 +32,6 @@ TYPE_CHECKING = False              # typing.TYPE_CHECKING without importing typi
 if TYPE_CHECKING:
     from xltools.codes.catalogue import Catalogue, Entry, View
 
-CODED = ("func", "econ_dept")
 _ANCESTORS = {7: (5, 3), 5: (3,)}     # a code's 款 and 类 prefixes by its length (parent_code, repeated)
 BY_NAME = "func_lei_by_name"
 _LEVEL_WORD = {"类": "类级", "款": "款级", "项": "项级"}
@@ -181,12 +180,11 @@ class _Checker:
                 self.add("C001", sheet, _code_cell(ln), actual=ln.raw_code if isinstance(ln.raw_code, str)
                          else code, reason="含有字母或其他非数字字符")
                 continue
-            raw = ln.raw_code
             choice = None
-            if isinstance(raw, str) and not raw.isdigit() and not (normalise_code(raw) or "").isdigit():
+            if isinstance(ln.raw_code, str) and normalise_code(ln.raw_code) != code:   # the parser split the cell
                 from xltools.codes.dropdown import split_code_cell   # rare: imported when met
 
-                choice = split_code_cell(raw)
+                choice = split_code_cell(ln.raw_code)
             if choice is not None:
                 # a dropdown choice "2010301 行政运行" in the code cell: the parser took its code, and its name when
                 # the name cell was empty — which fill-codes then fills with the catalogue's name
@@ -223,7 +221,7 @@ class _Checker:
         hint = ""
         if typed:
             what = f"科目“{typed}”"
-            hits = [e for e, keys in self.view(kind).name_keys() if name_key(typed) in keys]
+            hits = self.view(kind).named(typed)
             if len(hits) == 1:
                 hint = (f"（目录中名称相同的科目是 {hits[0].code}，本行已按 {hits[0].code} 核对；"
                         "点击“填充科目名称”或运行 xltools fill-codes 可补填编码）")
@@ -396,7 +394,7 @@ class _Checker:
     def run(self) -> CodeAnalysis:
         named: list[tuple[Table, TableDecl]] = []
         for table, decl in self.tables():
-            if decl.code_kind in CODED:
+            if decl.coded:
                 self.coded(table, decl)
             elif decl.code_kind == BY_NAME:
                 named.append((table, decl))
